@@ -1,0 +1,593 @@
+"""Loading deck files safely and reporting every problem at once as `path:line:col: message`.
+
+The YAML is composed into a node tree by the C parser when available (no Python objects are
+constructed from tags), and the tree is checked against the format while it is converted, so each
+value keeps the position it came from. Tags other than YAML's plain types, aliases and oversized
+files are refused: a shared deck must never be able to run code or exhaust memory.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from quizapp.core import cloze
+from quizapp.core.deck import (
+    FORMAT_VERSION,
+    BODY_CLASSES,
+    Card,
+    CardType,
+    Deck,
+    DeckInfo,
+    Match,
+    Source,
+)
+from quizapp.core.errors import DeckFileError, Problem
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 32
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
+# Plain YAML types the resolver assigns implicitly; anything else was written as an explicit tag.
+_PLAIN_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TAG + "timestamp", _TAG + "map", _TAG + "seq"})
+_TEXT_TAGS = frozenset({_STR, _INT, _FLOAT, _TAG + "timestamp"})
+
+DECK_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,63}\Z")
+CARD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+TAG = re.compile(r"[\w:-]{1,64}\Z")
+LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
+
+
+@dataclass(frozen=True)
+class _Field:
+    kind: str  # how the value is checked: see _Checker.value
+    required: bool = False
+
+
+_TOP_FIELDS = {
+    "format": _Field("format", True),
+    "deck": _Field("deck", True),
+    "sources": _Field("sources"),
+    "retired": _Field("card_ids"),
+    "cards": _Field("cards", True),
+}
+_DECK_FIELDS = {
+    "id": _Field("deck_id", True),
+    "version": _Field("positive_int", True),
+    "title": _Field("text", True),
+    "description": _Field("text"),
+    "language": _Field("language"),
+    "tags": _Field("tags"),
+    "author": _Field("text"),
+    "license": _Field("text"),
+}
+_SOURCE_FIELDS = {
+    "id": _Field("source_id", True),
+    "title": _Field("text", True),
+    "publisher": _Field("text", True),
+    "file": _Field("text"),
+    "url": _Field("text"),
+}
+_CARD_COMMON_FIELDS = {
+    "id": _Field("card_id", True),
+    "type": _Field("card_type", True),
+    "explain": _Field("text"),
+    "source": _Field("source_refs"),
+    "tags": _Field("tags"),
+    "image": _Field("image"),
+}
+_CARD_TYPE_FIELDS: dict[CardType, dict[str, _Field]] = {
+    CardType.BASIC: {"front": _Field("text", True), "back": _Field("text", True)},
+    CardType.REVERSE: {"front": _Field("text", True), "back": _Field("text", True)},
+    CardType.CLOZE: {"text": _Field("cloze", True), "back": _Field("text")},
+    CardType.CHOICE: {
+        "question": _Field("text", True),
+        "answers": _Field("texts", True),
+        "distractors": _Field("texts", True),
+    },
+    CardType.TRUEFALSE: {"statement": _Field("text", True), "truth": _Field("bool", True)},
+    CardType.TYPEIN: {"question": _Field("text", True), "answers": _Field("texts", True)},
+    CardType.ORDER: {"question": _Field("text", True), "steps": _Field("texts", True)},
+    CardType.MATCH: {"question": _Field("text", True), "pairs": _Field("pairs"), "categories": _Field("categories")},
+}
+
+
+def load_deck(path: str | Path) -> Deck:
+    """Read and check a deck file; raise DeckFileError listing every problem."""
+    file_path = Path(path)
+    name = str(path)
+    try:
+        size = file_path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DeckFileError([_too_big(name, size)])
+        data = file_path.read_bytes()
+    except OSError as error:
+        raise DeckFileError([Problem(name, 1, 1, f"cannot read the file: {error.strerror or error}")]) from None
+    return parse_deck(data, name, base_dir=file_path.parent)
+
+
+def parse_deck(data: bytes | str, path: str = "<deck>", base_dir: Path | None = None) -> Deck:
+    """Check deck YAML given as bytes or text. `base_dir` lets image paths be checked to exist."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_FILE_BYTES:
+            raise DeckFileError([_too_big(path, len(data))])
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line, col = _position_of_offset(data, error.start)
+            raise DeckFileError([Problem(path, line, col, "the file is not valid UTF-8 text")]) from None
+    else:
+        text = data
+        if len(text) > MAX_FILE_BYTES:
+            raise DeckFileError([_too_big(path, len(text))])
+    root = _compose(text, path)
+    return _Checker(path, base_dir).deck(root)
+
+
+def _too_big(path: str, size: int) -> Problem:
+    return Problem(path, 1, 1, f"the file is {size / 1e6:.1f} MB; a deck file may be at most {MAX_FILE_BYTES // 2**20} MB")
+
+
+def _position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _compose(text: str, path: str) -> yaml.Node:
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = error.problem or str(error)
+        if error.context:
+            message = f"{error.context}: {message}" if "document" not in message else message
+        raise DeckFileError([Problem(path, line, col, f"YAML syntax: {message}")]) from None
+    except yaml.YAMLError as error:
+        raise DeckFileError([Problem(path, 1, 1, f"YAML syntax: {error}")]) from None
+    except RecursionError:
+        raise DeckFileError([Problem(path, 1, 1, "the YAML is nested too deeply")]) from None
+    finally:
+        loader.dispose()
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _NULL):
+        raise DeckFileError([Problem(path, 1, 1, "the file is empty; a deck needs format, deck and cards")])
+    return root
+
+
+def _at(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class _Checker:
+    """Walks the node tree once, converting values and collecting every problem."""
+
+    def __init__(self, path: str, base_dir: Path | None) -> None:
+        self.path = path
+        self.base_dir = base_dir
+        self.problems: list[Problem] = []
+        self._seen_nodes: set[int] = set()
+        self.source_ids: dict[str, yaml.Node] = {}
+        self._source_refs: list[tuple[str, yaml.Node]] = []
+
+    def problem(self, node: yaml.Node, message: str) -> None:
+        line, col = _at(node)
+        self.problems.append(Problem(self.path, line, col, message))
+
+    # -- structure ------------------------------------------------------------------------------
+
+    def plain(self, node: yaml.Node, depth: int = 0) -> bool:
+        """Refuse explicit tags, aliases and runaway nesting anywhere under `node`, once."""
+        if id(node) in self._seen_nodes:
+            self.problem(node, "YAML aliases (*name) are not allowed in deck files; write the value out")
+            return False
+        self._seen_nodes.add(id(node))
+        if node.tag not in _PLAIN_TAGS:
+            self.problem(node, f"YAML tags are not allowed in deck files (found '{node.tag.replace(_TAG, '!!')}')")
+            return False
+        if depth > MAX_DEPTH:
+            self.problem(node, f"the YAML is nested more than {MAX_DEPTH} levels deep")
+            return False
+        if isinstance(node, yaml.MappingNode):
+            return all([self.plain(k, depth + 1) and self.plain(v, depth + 1) for k, v in node.value])
+        if isinstance(node, yaml.SequenceNode):
+            return all([self.plain(item, depth + 1) for item in node.value])
+        return True
+
+    def mapping(self, node: yaml.Node, fields: dict[str, _Field], what: str) -> dict[str, yaml.Node] | None:
+        """The keys of a mapping node, after reporting duplicates, unknown and missing keys."""
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, f"{what} must be a mapping of keys to values, not {_describe(node)}")
+            return None
+        entries: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _TEXT_TAGS:
+                self.problem(key_node, f"keys in {what} must be plain words")
+                continue
+            key = key_node.value
+            if key in entries:
+                line, _ = _at(entries[key])
+                self.problem(key_node, f"duplicate key '{key}' in {what} (first given on line {line})")
+                continue
+            if key not in fields:
+                self.problem(key_node, f"unknown key '{key}' in {what}{_suggest(key, fields)}")
+                continue
+            entries[key] = value_node
+        for key, spec in fields.items():
+            if spec.required and key not in entries:
+                self.problem(node, f"{what} is missing the required key '{key}'")
+        return entries
+
+    def values(self, entries: dict[str, yaml.Node], fields: dict[str, _Field], what: str) -> dict[str, Any]:
+        """Check and convert every present field; a field whose value is wrong is left out."""
+        out: dict[str, Any] = {}
+        for key, node in entries.items():
+            value = self.value(fields[key].kind, node, f"'{key}' in {what}")
+            if value is not None:
+                out[key] = value
+        return out
+
+    def value(self, kind: str, node: yaml.Node, what: str) -> Any:
+        return getattr(self, f"kind_{kind}")(node, what)
+
+    # -- scalar kinds -----------------------------------------------------------------------------
+
+    def kind_text(self, node: yaml.Node, what: str) -> str | None:
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in _TEXT_TAGS:
+            hint = ""
+            if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL:
+                hint = f'; put it in quotes ("{node.value}") to mean the word'
+            self.problem(node, f"{what} must be text, not {_describe(node)}{hint}")
+            return None
+        text = node.value.strip()
+        if not text:
+            self.problem(node, f"{what} must not be empty")
+            return None
+        return text
+
+    def kind_bool(self, node: yaml.Node, what: str) -> bool | None:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _BOOL:
+            self.problem(node, f"{what} must be true or false, not {_describe(node)}")
+            return None
+        return node.value.lower() in ("true", "yes", "on", "y")
+
+    def kind_positive_int(self, node: yaml.Node, what: str) -> int | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _INT:
+            try:
+                number = int(node.value.replace("_", ""), 0)
+            except ValueError:
+                number = 0
+            if number > 0:
+                return number
+        self.problem(node, f"{what} must be a whole number of 1 or more, not {_describe(node)}")
+        return None
+
+    def kind_format(self, node: yaml.Node, what: str) -> int | None:
+        number = self.kind_positive_int(node, what)
+        if number is not None and number != FORMAT_VERSION:
+            newer = "newer than this app understands; update the app" if number > FORMAT_VERSION else "unknown"
+            self.problem(node, f"deck format {number} is {newer} (this app reads format {FORMAT_VERSION})")
+            return None
+        return number
+
+    def _pattern(self, node: yaml.Node, what: str, pattern: re.Pattern[str], rule: str) -> str | None:
+        text = self.kind_text(node, what)
+        if text is not None and not pattern.match(text):
+            self.problem(node, f"'{text}' ({what}) is not valid: {rule}")
+            return None
+        return text
+
+    def kind_deck_id(self, node: yaml.Node, what: str) -> str | None:
+        return self._pattern(node, what, DECK_ID, "use 2-64 lowercase letters, digits and '-'")
+
+    def kind_card_id(self, node: yaml.Node, what: str) -> str | None:
+        return self._pattern(node, what, CARD_ID, "use 1-64 letters, digits, '-', '_' or '.'")
+
+    kind_source_id = kind_card_id
+
+    def kind_language(self, node: yaml.Node, what: str) -> str | None:
+        return self._pattern(node, what, LANGUAGE, "use a language tag such as 'en' or 'en-GB'")
+
+    def kind_card_type(self, node: yaml.Node, what: str) -> CardType | None:
+        text = self.kind_text(node, what)
+        if text is None:
+            return None
+        try:
+            return CardType(text)
+        except ValueError:
+            names = [t.value for t in CardType]
+            self.problem(node, f"unknown card type '{text}'{_suggest(text, names)} (types: {', '.join(names)})")
+            return None
+
+    def kind_cloze(self, node: yaml.Node, what: str) -> str | None:
+        text = self.kind_text(node, what)
+        if text is not None and not cloze.deletion_numbers(text):
+            self.problem(node, f"{what} has no cloze deletion; mark hidden text as {{{{c1::text}}}}")
+            return None
+        return text
+
+    def kind_image(self, node: yaml.Node, what: str) -> str | None:
+        text = self.kind_text(node, what)
+        if text is None:
+            return None
+        parts = Path(text).parts
+        if text.startswith(("/", "\\")) or ".." in parts or ":" in text:
+            self.problem(node, f"{what} must be a path inside the deck's folder, not '{text}'")
+            return None
+        if not text.lower().endswith(IMAGE_SUFFIXES):
+            self.problem(node, f"{what} must be an image ({', '.join(IMAGE_SUFFIXES)})")
+            return None
+        if self.base_dir is not None and not (self.base_dir / text).is_file():
+            self.problem(node, f"image '{text}' was not found next to the deck file")
+            return None
+        return text
+
+    # -- list kinds -------------------------------------------------------------------------------
+
+    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node] | None:
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(node, f"{what} must be a list, not {_describe(node)}")
+            return None
+        return list(node.value)
+
+    def _list_of(self, node: yaml.Node, what: str, item: Callable[[yaml.Node, str], Any]) -> tuple[Any, ...] | None:
+        items = self.sequence(node, what)
+        if items is None:
+            return None
+        converted = [item(child, f"an item of {what}") for child in items]
+        return None if any(v is None for v in converted) else tuple(converted)
+
+    def kind_texts(self, node: yaml.Node, what: str) -> tuple[str, ...] | None:
+        texts = self._list_of(node, what, self.kind_text)
+        if texts is not None and not texts:
+            self.problem(node, f"{what} must list at least one item")
+            return None
+        if texts is not None:
+            self._no_repeats(node, texts, what)
+        return texts
+
+    def kind_tags(self, node: yaml.Node, what: str) -> tuple[str, ...] | None:
+        return self._list_of(node, what, lambda n, w: self._pattern(n, w, TAG, "tags are words: letters, digits, '-', '_' or ':'"))
+
+    def kind_card_ids(self, node: yaml.Node, what: str) -> tuple[str, ...] | None:
+        return self._list_of(node, what, self.kind_card_id)
+
+    def kind_source_refs(self, node: yaml.Node, what: str) -> tuple[str, ...] | None:
+        if isinstance(node, yaml.SequenceNode):
+            refs = self._list_of(node, what, self.kind_source_id)
+            nodes = list(node.value)
+        else:
+            one = self.kind_source_id(node, what)
+            refs, nodes = ((one,) if one is not None else None), [node]
+        if refs is not None:
+            self._source_refs.extend(zip(refs, nodes))
+        return refs
+
+    def kind_pairs(self, node: yaml.Node, what: str) -> tuple[tuple[str, str], ...] | None:
+        items = self.sequence(node, what)
+        if items is None:
+            return None
+        pairs = []
+        for child in items:
+            texts = self._list_of(child, f"a pair of {what}", self.kind_text)
+            if texts is not None and len(texts) != 2:
+                self.problem(child, f"each pair of {what} must have exactly two items, [left, right]")
+                texts = None
+            if texts is None:
+                return None
+            pairs.append((texts[0], texts[1]))
+        return tuple(pairs)
+
+    def kind_categories(self, node: yaml.Node, what: str) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, f"{what} must map each category to a list of items, not {_describe(node)}")
+            return None
+        categories: dict[str, tuple[str, ...]] = {}
+        for key_node, value_node in node.value:
+            name = self.kind_text(key_node, f"a category name in {what}")
+            items = self.kind_texts(value_node, f"category '{key_node.value}'")
+            if name is None or items is None:
+                return None
+            if name in categories:
+                self.problem(key_node, f"category '{name}' appears twice in {what}")
+                return None
+            categories[name] = items
+        return tuple(categories.items())
+
+    def _no_repeats(self, node: yaml.Node, texts: tuple[str, ...], what: str) -> None:
+        seen: set[str] = set()
+        for child, text in zip(node.value, texts):
+            if text.casefold() in seen:
+                self.problem(child, f"'{text}' appears twice in {what}")
+            seen.add(text.casefold())
+
+    # -- the deck ---------------------------------------------------------------------------------
+
+    def deck(self, root: yaml.Node) -> Deck:
+        if not self.plain(root):
+            raise DeckFileError(self.problems)
+        entries = self.mapping(root, _TOP_FIELDS, "the deck file")
+        if entries is None:
+            raise DeckFileError(self.problems)
+        top = self.values({k: v for k, v in entries.items() if k in ("format", "retired")}, _TOP_FIELDS, "the deck file")
+        info = self.deck_info(entries["deck"]) if "deck" in entries else None
+        sources = self.sources(entries["sources"]) if "sources" in entries else ()
+        cards = self.cards(entries["cards"]) if "cards" in entries else ()
+        retired: tuple[str, ...] = top.get("retired", ())
+        self.check_retired(entries.get("retired"), retired, cards)
+        self.check_source_refs()
+        if self.problems or info is None or "format" not in top:
+            raise DeckFileError(self.problems)
+        return Deck(info=info, cards=tuple(card for card, _ in cards), sources=sources, retired=retired, format=top["format"])
+
+    def deck_info(self, node: yaml.Node) -> DeckInfo | None:
+        entries = self.mapping(node, _DECK_FIELDS, "'deck'")
+        if entries is None:
+            return None
+        values = self.values(entries, _DECK_FIELDS, "'deck'")
+        if any(spec.required and key not in values for key, spec in _DECK_FIELDS.items()):
+            return None
+        return DeckInfo(**values)
+
+    def sources(self, node: yaml.Node) -> tuple[Source, ...]:
+        items = self.sequence(node, "'sources'") or []
+        sources = []
+        for item in items:
+            entries = self.mapping(item, _SOURCE_FIELDS, "a source")
+            if entries is None:
+                continue
+            values = self.values(entries, _SOURCE_FIELDS, "a source")
+            if "id" in values:
+                if values["id"] in self.source_ids:
+                    first, _ = _at(self.source_ids[values["id"]])
+                    self.problem(entries["id"], f"duplicate source id '{values['id']}' (first on line {first})")
+                else:
+                    self.source_ids[values["id"]] = entries["id"]
+            if all(key in values for key in ("id", "title", "publisher")):
+                sources.append(Source(**values))
+        return tuple(sources)
+
+    def cards(self, node: yaml.Node) -> list[tuple[Card, yaml.Node]]:
+        items = self.sequence(node, "'cards'")
+        if items is None:
+            return []
+        if not items:
+            self.problem(node, "'cards' must list at least one card")
+        cards: list[tuple[Card, yaml.Node]] = []
+        first_seen: dict[str, yaml.Node] = {}
+        for item in items:
+            id_node = _value_of(item, "id")
+            card = self.card(item)
+            if not isinstance(id_node, yaml.ScalarNode):
+                continue
+            if id_node.value in first_seen:
+                first, _ = _at(first_seen[id_node.value])
+                self.problem(id_node, f"duplicate card id '{id_node.value}' (first on line {first})")
+                continue
+            first_seen[id_node.value] = id_node
+            if card is not None:
+                cards.append((card, id_node))
+        return cards
+
+    def card(self, node: yaml.Node) -> Card | None:
+        id_node = _value_of(node, "id")
+        what = f"card '{id_node.value}'" if isinstance(id_node, yaml.ScalarNode) else "a card"
+        card_type = self._card_type_of(node)
+        fields = {**_CARD_COMMON_FIELDS, **(_CARD_TYPE_FIELDS[card_type] if card_type else {})}
+        if card_type is None:
+            # Without a usable type, body keys cannot be judged: check only the common ones.
+            known = set().union(*_CARD_TYPE_FIELDS.values())
+            fields.update({key: _Field("any") for key in known})
+        entries = self.mapping(node, fields, what)
+        if entries is None:
+            return None
+        values = self.values(entries, fields, what)
+        if card_type is None or any(spec.required and key not in values for key, spec in fields.items()):
+            return None
+        body_values = {k: v for k, v in values.items() if k not in _CARD_COMMON_FIELDS}
+        if not self.body_is_sound(card_type, body_values, entries, what):
+            return None
+        return Card(
+            id=values["id"],
+            type=card_type,
+            body=BODY_CLASSES[card_type](**body_values),
+            explain=values.get("explain", ""),
+            sources=values.get("source", ()),
+            tags=values.get("tags", ()),
+            image=values.get("image"),
+        )
+
+    def kind_any(self, node: yaml.Node, what: str) -> None:
+        return None
+
+    def _card_type_of(self, node: yaml.Node) -> CardType | None:
+        type_node = _value_of(node, "type")
+        if isinstance(type_node, yaml.ScalarNode):
+            try:
+                return CardType(type_node.value.strip())
+            except ValueError:
+                return None
+        return None
+
+    def body_is_sound(self, card_type: CardType, body: dict[str, Any], entries: dict[str, yaml.Node], what: str) -> bool:
+        """Checks that need more than one field."""
+        problems_before = len(self.problems)
+        if card_type is CardType.CHOICE:
+            wrong = {d.casefold() for d in body["distractors"]}
+            for answer, answer_node in zip(body["answers"], entries["answers"].value):
+                if answer.casefold() in wrong:
+                    self.problem(answer_node, f"'{answer}' is both a right answer and a distractor in {what}")
+        elif card_type is CardType.ORDER and len(body["steps"]) < 2:
+            self.problem(entries["steps"], f"'steps' in {what} must list at least two steps")
+        elif card_type is CardType.MATCH:
+            self._match_is_sound(body, entries, what)
+        return len(self.problems) == problems_before
+
+    def _match_is_sound(self, body: dict[str, Any], entries: dict[str, yaml.Node], what: str) -> None:
+        if ("pairs" in entries) == ("categories" in entries):
+            self.problem(entries.get("pairs") or entries["question"], f"{what} needs either 'pairs' or 'categories' (exactly one)")
+            return
+        key = "pairs" if "pairs" in entries else "categories"
+        if key not in body:
+            return
+        if len(body[key]) < 2:
+            self.problem(entries[key], f"'{key}' in {what} must have at least two entries")
+            return
+        seen: set[str] = set()
+        for left, _right in Match(question="", **{key: body[key]}).as_pairs():
+            if left.casefold() in seen:
+                self.problem(entries[key], f"'{left}' appears more than once in {what}")
+            seen.add(left.casefold())
+        if key == "pairs":
+            rights = [right.casefold() for _left, right in body["pairs"]]
+            if len(set(rights)) != len(rights):
+                self.problem(entries[key], f"each right-hand item in {what} must be different")
+
+    def check_retired(self, node: yaml.Node | None, retired: tuple[str, ...], cards: list[tuple[Card, yaml.Node]]) -> None:
+        if node is None:
+            return
+        live = {card.id for card, _ in cards}
+        for item, card_id in zip(node.value, retired):
+            if card_id in live:
+                self.problem(item, f"card id '{card_id}' is listed as retired but is still in 'cards'")
+
+    def check_source_refs(self) -> None:
+        for ref, node in self._source_refs:
+            if ref not in self.source_ids:
+                declared = ", ".join(self.source_ids) or "none"
+                self.problem(node, f"source '{ref}' is not declared in 'sources'{_suggest(ref, self.source_ids)} (declared: {declared})")
+
+
+def _value_of(node: yaml.Node, key: str) -> yaml.Node | None:
+    """The value node of `key` in a mapping node (the first, if repeated), else None."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                return value_node
+    return None
+
+
+def _describe(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    kinds = {_NULL: "nothing (null)", _BOOL: "a true/false value", _INT: "a number", _FLOAT: "a number"}
+    if node.tag in kinds:
+        return f"{kinds[node.tag]}" if node.tag == _NULL else f"{kinds[node.tag]} ({node.value})"
+    return f"'{node.value}'"

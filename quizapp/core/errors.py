@@ -1,0 +1,42 @@
+"""The project's own error types. Anything a user can cause raises one of these, never a bare
+exception from a library, so front ends can show it in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class QuizappError(Exception):
+    """Base of every error the app reports to a user."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem found in a file, with the position a user can jump to (1-based)."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "col": self.col, "message": self.message}
+
+
+class DeckFileError(QuizappError):
+    """A deck file has one or more problems; all of them are in `problems`."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class StoreError(QuizappError):
+    """The progress database cannot be used (corrupt, locked, from a newer app version)."""
+
+
+class NotFoundError(QuizappError):
+    """A deck or card that was asked for does not exist."""

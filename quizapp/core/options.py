@@ -1,0 +1,45 @@
+"""Per-deck study options, with Anki's defaults for FSRS."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from fsrs.scheduler import DEFAULT_PARAMETERS
+
+
+@dataclass(frozen=True)
+class DeckOptions:
+    desired_retention: float = 0.9
+    learning_steps: tuple[int, ...] = (60, 600)  # seconds
+    relearning_steps: tuple[int, ...] = (600,)  # seconds
+    maximum_interval: int = 36500  # days
+    fuzz: bool = True
+    parameters: tuple[float, ...] = tuple(DEFAULT_PARAMETERS)
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    bury_siblings: bool = True
+    leech_threshold: int = 8  # lapses
+    leech_suspend: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.5 <= self.desired_retention <= 0.99:
+            raise ValueError("desired retention must be between 0.50 and 0.99")
+        if self.new_per_day < 0 or self.reviews_per_day < 0:
+            raise ValueError("daily limits cannot be negative")
+        if self.maximum_interval < 1:
+            raise ValueError("maximum interval must be at least one day")
+        if any(step <= 0 for step in (*self.learning_steps, *self.relearning_steps)):
+            raise ValueError("learning steps must be positive")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for name in ("learning_steps", "relearning_steps", "parameters"):
+            data[name] = list(data[name])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DeckOptions:
+        known = {f.name for f in fields(cls)}
+        values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in known}
+        return cls(**values)
