@@ -591,3 +591,20 @@ def _describe(node: yaml.Node) -> str:
     if node.tag in kinds:
         return f"{kinds[node.tag]}" if node.tag == _NULL else f"{kinds[node.tag]} ({node.value})"
     return f"'{node.value}'"
+
+
+def dump_deck(deck: Deck) -> str:
+    """The deck as deck-file YAML that `parse_deck` reads back to an equal deck."""
+    return yaml.dump(deck.to_dict(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style for long and multi-line text, so written decks stay readable and diffable."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar(_STR, text, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)

@@ -40,3 +40,11 @@ class StoreError(QuizappError):
 
 class NotFoundError(QuizappError):
     """A deck or card that was asked for does not exist."""
+
+
+class ArchiveError(QuizappError):
+    """A zip-based file (.quizdeck bundle, .apkg) is unsafe, damaged or not what it claims to be."""
+
+
+class FormatError(QuizappError):
+    """An imported file in another app's format (Quizlet, CSV, Anki, GIFT) cannot be read."""
