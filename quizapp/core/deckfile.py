@@ -500,7 +500,7 @@ class _Checker:
         if card_type is None or any(spec.required and key not in values for key, spec in fields.items()):
             return None
         body_values = {k: v for k, v in values.items() if k not in _CARD_COMMON_FIELDS}
-        if not self.body_is_sound(card_type, body_values, entries, what):
+        if not self.body_is_sound(card_type, body_values, entries, what, node):
             return None
         return Card(
             id=values["id"],
@@ -524,7 +524,7 @@ class _Checker:
                 return None
         return None
 
-    def body_is_sound(self, card_type: CardType, body: dict[str, Any], entries: dict[str, yaml.Node], what: str) -> bool:
+    def body_is_sound(self, card_type: CardType, body: dict[str, Any], entries: dict[str, yaml.Node], what: str, node: yaml.Node) -> bool:
         """Checks that need more than one field."""
         problems_before = len(self.problems)
         if card_type is CardType.CHOICE:
@@ -535,12 +535,12 @@ class _Checker:
         elif card_type is CardType.ORDER and len(body["steps"]) < 2:
             self.problem(entries["steps"], f"'steps' in {what} must list at least two steps")
         elif card_type is CardType.MATCH:
-            self._match_is_sound(body, entries, what)
+            self._match_is_sound(body, entries, what, node)
         return len(self.problems) == problems_before
 
-    def _match_is_sound(self, body: dict[str, Any], entries: dict[str, yaml.Node], what: str) -> None:
+    def _match_is_sound(self, body: dict[str, Any], entries: dict[str, yaml.Node], what: str, node: yaml.Node) -> None:
         if ("pairs" in entries) == ("categories" in entries):
-            self.problem(entries.get("pairs") or entries["question"], f"{what} needs either 'pairs' or 'categories' (exactly one)")
+            self.problem(node, f"{what} needs either 'pairs' or 'categories' (exactly one)")
             return
         key = "pairs" if "pairs" in entries else "categories"
         if key not in body:

@@ -1,0 +1,612 @@
+"""The collection: a learner's decks and progress, and every change made to them.
+
+Both front ends (the Kivy app and the `quizapp` command) go through this class. Like Anki's
+collection, each change is one transaction, returns what it changed, and can be undone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from quizapp.core.card_state import CardState, Rating
+from quizapp.core.datadir import bundled_decks_dir, default_data_dir, imported_decks_dir
+from quizapp.core.days import Clock, DayClock, SystemClock, local_timezone
+from quizapp.core.deck import Card, Deck, DeckInfo, Source
+from quizapp.core.deckfile import parse_deck
+from quizapp.core.errors import DeckFileError, NotFoundError, Problem
+from quizapp.core.options import DeckOptions
+from quizapp.core.queues import Allowance, DueCounts, counts_by_deck, next_due_ms, studied_today
+from quizapp.core.scheduler import Scheduler
+from quizapp.core.settings import Settings
+from quizapp.core.store import (
+    DB_NAME,
+    QUEUE_BURIED,
+    QUEUE_DAY_LEARN,
+    QUEUE_NEW,
+    QUEUE_REVIEW,
+    CardKey,
+    Store,
+    from_ms,
+    to_ms,
+)
+
+UNDO_LIMIT = 50
+DECK_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class DeckSummary:
+    deck_id: str
+    title: str
+    version: int
+    description: str
+    card_count: int
+    counts: DueCounts
+
+
+@dataclass(frozen=True)
+class DeckUpdate:
+    """What registering a deck file or bundle changed, card by card id."""
+
+    deck_id: str
+    title: str
+    version: int
+    previous_version: int | None
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    retired: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
+    unchanged: int = 0
+
+    @property
+    def is_new_deck(self) -> bool:
+        return self.previous_version is None
+
+    def summary(self) -> str:
+        if self.is_new_deck:
+            return f"{self.deck_id} v{self.version}: added with {len(self.added)} cards"
+        parts = [f"{len(self.added)} new", f"{len(self.changed)} changed", f"{len(self.retired)} retired"]
+        if self.restored:
+            parts.append(f"{len(self.restored)} restored")
+        parts.append(f"{self.unchanged} unchanged")
+        return f"{self.deck_id} v{self.previous_version} → v{self.version}: " + ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deck_id": self.deck_id,
+            "title": self.title,
+            "version": self.version,
+            "previous_version": self.previous_version,
+            "added": list(self.added),
+            "changed": list(self.changed),
+            "retired": list(self.retired),
+            "restored": list(self.restored),
+            "unchanged": self.unchanged,
+        }
+
+
+@dataclass
+class SyncReport:
+    """The outcome of registering deck files: updated decks, unchanged files and broken files."""
+
+    updates: list[DeckUpdate] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    key: CardKey
+    rating: Rating
+    before: CardState
+    after: CardState
+    became_leech: bool = False
+    suspended_as_leech: bool = False
+    buried_siblings: tuple[CardKey, ...] = ()
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    label: str
+    keys: tuple[CardKey, ...]
+
+
+@dataclass(frozen=True)
+class _UndoStep:
+    label: str
+    rows: list[tuple[Any, ...]]  # whole card rows as they were before
+    revlog_ids: list[int]  # review-log rows the change appended
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """One row of a card's review log, as the browser and the history views show it."""
+
+    reviewed_at: datetime
+    rating: int
+    kind: str
+    duration_ms: int | None
+    before: CardState
+    after: CardState
+
+
+class Collection:
+    def __init__(self, store: Store, data_dir: Path, clock: Clock | None = None, tz: tzinfo | None = None) -> None:
+        self.store = store
+        self.data_dir = data_dir
+        self.clock = clock or SystemClock()
+        self.tz = tz or local_timezone()
+        self._undo: list[_UndoStep] = []
+        self._schedulers: dict[str, Scheduler] = {}
+        self._settings = Settings.from_dict(store.get_setting("app", {}))
+        self._unburied_day: int | None = None
+
+    @classmethod
+    def open(cls, data_dir: Path | str | None = None, *, clock: Clock | None = None, tz: tzinfo | None = None) -> Collection:
+        directory = Path(data_dir) if data_dir is not None else default_data_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        return cls(Store(directory / DB_NAME), directory, clock, tz)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- time ---------------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The clock's instant, truncated to the millisecond the store keeps."""
+        instant = self.clock.now()
+        return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+
+    @property
+    def days(self) -> DayClock:
+        return DayClock(self._settings.rollover_hour, self.tz)
+
+    def today(self) -> int:
+        return self.days.day_of(self.now())
+
+    def _unbury_if_new_day(self) -> int:
+        """Cards buried on an earlier study day come back; done once per day, like Anki."""
+        today = self.today()
+        if self._unburied_day != today:
+            with self.store.transaction() as db:
+                self.store.refresh_queue(db, f"queue = {QUEUE_BURIED} AND buried_day < :today", {}, today)
+            self._unburied_day = today
+        return today
+
+    # -- settings and options ---------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def update_settings(self, **changes: Any) -> Settings:
+        """Change settings and persist them; returns the new settings."""
+        updated = self._settings.with_changes(**changes)
+        self.store.set_setting("app", updated.to_dict())
+        self._settings = updated
+        self._schedulers.clear()
+        return updated
+
+    def deck_options(self, deck_id: str) -> DeckOptions:
+        row = self.store.query_one("SELECT options FROM decks WHERE deck_id = ?", (deck_id,))
+        overrides = json.loads(row[0]) if row and row[0] else {}
+        defaults = {
+            "desired_retention": self._settings.desired_retention,
+            "new_per_day": self._settings.new_per_day,
+            "reviews_per_day": self._settings.reviews_per_day,
+        }
+        return DeckOptions.from_dict({**DeckOptions().to_dict(), **defaults, **overrides})
+
+    def set_deck_options(self, deck_id: str, **overrides: Any) -> DeckOptions:
+        """Override some options for one deck; other options follow the app-wide settings."""
+        self._require_deck(deck_id)
+        row = self.store.query_one("SELECT options FROM decks WHERE deck_id = ?", (deck_id,))
+        merged = {**(json.loads(row[0]) if row and row[0] else {}), **overrides}
+        DeckOptions.from_dict({**DeckOptions().to_dict(), **merged})  # validate before saving
+        with self.store.transaction() as db:
+            db.execute("UPDATE decks SET options = ? WHERE deck_id = ?", (json.dumps(merged), deck_id))
+        self._schedulers.pop(deck_id, None)
+        return self.deck_options(deck_id)
+
+    def scheduler(self, deck_id: str) -> Scheduler:
+        if deck_id not in self._schedulers:
+            self._schedulers[deck_id] = Scheduler(self.deck_options(deck_id), self.days)
+        return self._schedulers[deck_id]
+
+    # -- decks ---------------------------------------------------------------------------------
+
+    def sync_files(self, paths: Iterable[Path | str]) -> SyncReport:
+        """Register deck files (or every *.yaml in given folders) by content hash.
+
+        An unchanged file is hashed but not parsed. A broken file is reported and its deck keeps
+        its last good version. Decks whose file vanished from a synced folder are hidden, with
+        their progress kept.
+        """
+        report = SyncReport()
+        seen_decks: set[str] = set()
+        folders: list[Path] = []
+        for path in map(Path, paths):
+            if path.is_dir():
+                folders.append(path.resolve())
+                files = sorted(p for p in path.iterdir() if p.suffix in DECK_SUFFIXES and p.is_file())
+            else:
+                files = [path]
+            for file in files:
+                deck_id = self._sync_file(file, report)
+                if deck_id:
+                    seen_decks.add(deck_id)
+        self._hide_vanished(folders, seen_decks)
+        return report
+
+    def sync_default_decks(self) -> SyncReport:
+        """Register the bundled decks and the learner's imported decks."""
+        imported = imported_decks_dir(self.data_dir)
+        return self.sync_files([p for p in (bundled_decks_dir(), imported) if p.is_dir()])
+
+    def _sync_file(self, file: Path, report: SyncReport) -> str | None:
+        resolved = str(file.resolve())
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            report.problems.append(Problem(str(file), 1, 1, f"cannot read the file: {error.strerror or error}"))
+            return None
+        digest = hashlib.sha256(data).hexdigest()
+        known = self.store.query_one("SELECT deck_id FROM deck_files WHERE path = ? AND sha256 = ?", (resolved, digest))
+        if known:
+            report.unchanged.append(known[0])
+            with self.store.transaction() as db:
+                db.execute("UPDATE decks SET present = 1 WHERE deck_id = ? AND present = 0 AND source_path = ?", (known[0], resolved))
+            return str(known[0])
+        try:
+            deck = parse_deck(data, str(file), base_dir=file.parent)
+        except DeckFileError as error:
+            report.problems.extend(error.problems)
+            return None
+        current = self.store.query_one("SELECT version, source_path FROM decks WHERE deck_id = ? AND present = 1", (deck.id,))
+        if current and current[1] != resolved and current[1] and Path(current[1]).exists() and current[0] >= deck.info.version:
+            # Two files claim one deck: the higher version wins (a teacher's update of a bundled
+            # deck), and an equal version is a clash the author must resolve.
+            relation = "the same version as" if current[0] == deck.info.version else f"older than v{current[0]} in"
+            report.problems.append(Problem(str(file), 1, 1, f"deck id '{deck.id}' v{deck.info.version} is {relation} {current[1]}; this file is ignored"))
+            return deck.id
+        report.updates.append(self.apply_deck(deck, source_path=resolved, content_hash=digest))
+        return deck.id
+
+    def _hide_vanished(self, folders: list[Path], seen: set[str]) -> None:
+        if not folders:
+            return
+        with self.store.transaction() as db:
+            for deck_id, source_path in db.execute("SELECT deck_id, source_path FROM decks WHERE present = 1").fetchall():
+                if deck_id not in seen and source_path and Path(source_path).parent in folders:
+                    db.execute("UPDATE decks SET present = 0 WHERE deck_id = ?", (deck_id,))
+
+    def apply_deck(self, deck: Deck, *, source_path: str | None, content_hash: str) -> DeckUpdate:
+        """Add a deck or update it by card id, in one transaction.
+
+        Kept cards keep their progress (even when reworded), new cards arrive as new, cards that
+        left the deck are retired with their history kept, and come back if they return.
+        """
+        now_ms = to_ms(self.now())
+        today = self.today()
+        info = {"deck": deck.info.to_dict(), "sources": [s.to_dict() for s in deck.sources], "retired": list(deck.retired)}
+        with self.store.transaction() as db:
+            previous = db.execute("SELECT version FROM decks WHERE deck_id = ?", (deck.id,)).fetchone()
+            db.execute(
+                "INSERT INTO decks (deck_id, version, title, info, source_path, content_hash, present, added_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (deck_id) DO UPDATE SET version = excluded.version,"
+                " title = excluded.title, info = excluded.info, source_path = excluded.source_path,"
+                " content_hash = excluded.content_hash, present = 1, updated_at = excluded.updated_at",
+                (deck.id, deck.info.version, deck.info.title, json.dumps(info), source_path, content_hash, now_ms, now_ms),
+            )
+            if source_path:
+                db.execute(
+                    "INSERT OR REPLACE INTO deck_files (path, sha256, deck_id) VALUES (?, ?, ?)",
+                    (source_path, content_hash, deck.id),
+                )
+            update = self._apply_cards(db, deck, today)
+        self._schedulers.pop(deck.id, None)
+        return DeckUpdate(
+            deck_id=deck.id,
+            title=deck.info.title,
+            version=deck.info.version,
+            previous_version=previous[0] if previous else None,
+            **update,
+        )
+
+    def _apply_cards(self, db: Any, deck: Deck, today: int) -> dict[str, Any]:
+        existing = {row[0]: (row[1], row[2]) for row in db.execute("SELECT card_id, content, retired FROM entries WHERE deck_id = ?", (deck.id,))}
+        siblings: dict[str, dict[int, int]] = {}
+        for card_id, sibling, retired in db.execute("SELECT card_id, sibling, retired FROM cards WHERE deck_id = ?", (deck.id,)):
+            siblings.setdefault(card_id, {})[sibling] = retired
+        added, changed, restored = [], [], []
+        entry_rows, new_card_rows, live_siblings = [], [], []
+        for position, card in enumerate(deck.cards):
+            content = json.dumps(card.to_dict(), ensure_ascii=False, separators=(",", ":"))
+            entry_rows.append((deck.id, card.id, position, card.type.value, content))
+            if card.id not in existing:
+                added.append(card.id)
+            elif existing[card.id][1]:
+                restored.append(card.id)
+            elif existing[card.id][0] != content:
+                changed.append(card.id)
+            known = siblings.get(card.id, {})
+            for sibling in card.siblings():
+                live_siblings.append((position, deck.id, card.id, sibling))
+                if sibling not in known:
+                    new_card_rows.append((deck.id, card.id, sibling, position, fuzz_key((deck.id, card.id, sibling))))
+        db.executemany(
+            "INSERT INTO entries (deck_id, card_id, position, type, content, retired) VALUES (?, ?, ?, ?, ?, 0)"
+            " ON CONFLICT (deck_id, card_id) DO UPDATE SET position = excluded.position, type = excluded.type,"
+            " content = excluded.content, retired = 0",
+            entry_rows,
+        )
+        db.executemany(
+            "INSERT INTO cards (deck_id, card_id, sibling, position, shuffle) VALUES (?, ?, ?, ?, ?)", new_card_rows
+        )
+        live_ids = {card.id for card in deck.cards}
+        gone = [card_id for card_id, (_, retired) in existing.items() if card_id not in live_ids and not retired]
+        if existing:
+            # Retire everything, then bring back what the deck still has: two set operations
+            # instead of comparing every sibling in Python.
+            db.execute("UPDATE entries SET retired = 1 WHERE deck_id = ? AND card_id NOT IN (SELECT value FROM json_each(?))", (deck.id, json.dumps(sorted(live_ids))))
+            db.execute("UPDATE cards SET retired = 1 WHERE deck_id = ?", (deck.id,))
+            db.executemany("UPDATE cards SET retired = 0, position = ? WHERE deck_id = ? AND card_id = ? AND sibling = ?", live_siblings)
+            self.store.refresh_queue(db, "deck_id = :deck_id", {"deck_id": deck.id}, today)
+        return {
+            "added": tuple(added),
+            "changed": tuple(changed),
+            "retired": tuple(gone),
+            "restored": tuple(restored),
+            "unchanged": len(deck.cards) - len(added) - len(changed) - len(restored),
+        }
+
+    def deck_ids(self) -> list[str]:
+        """Decks that are present, ordered by title."""
+        return [row[0] for row in self.store.query("SELECT deck_id FROM decks WHERE present = 1 ORDER BY title COLLATE NOCASE, deck_id")]
+
+    def _require_deck(self, deck_id: str) -> None:
+        if not self.store.query_one("SELECT 1 FROM decks WHERE deck_id = ?", (deck_id,)):
+            raise NotFoundError(f"no deck with id '{deck_id}'")
+
+    def deck_info(self, deck_id: str) -> tuple[DeckInfo, tuple[Source, ...]]:
+        row = self.store.query_one("SELECT info FROM decks WHERE deck_id = ?", (deck_id,))
+        if row is None:
+            raise NotFoundError(f"no deck with id '{deck_id}'")
+        info = json.loads(row[0])
+        return DeckInfo.from_dict(info["deck"]), tuple(Source.from_dict(s) for s in info["sources"])
+
+    def deck(self, deck_id: str) -> Deck:
+        """The deck's current content, rebuilt from the store (no file is read)."""
+        info, sources = self.deck_info(deck_id)
+        row = self.store.query_one("SELECT info FROM decks WHERE deck_id = ?", (deck_id,))
+        retired = tuple(json.loads(row[0])["retired"]) if row else ()
+        cards = tuple(
+            Card.from_dict(json.loads(content))
+            for (content,) in self.store.query("SELECT content FROM entries WHERE deck_id = ? AND retired = 0 ORDER BY position", (deck_id,))
+        )
+        return Deck(info=info, cards=cards, sources=sources, retired=retired)
+
+    def deck_source_path(self, deck_id: str) -> Path | None:
+        row = self.store.query_one("SELECT source_path FROM decks WHERE deck_id = ?", (deck_id,))
+        return Path(row[0]) if row and row[0] else None
+
+    def card(self, key: CardKey) -> Card:
+        row = self.store.query_one("SELECT content FROM entries WHERE deck_id = ? AND card_id = ?", key[:2])
+        if row is None:
+            raise NotFoundError(f"no card '{key[1]}' in deck '{key[0]}'")
+        return Card.from_dict(json.loads(row[0]))
+
+    def decks(self) -> list[DeckSummary]:
+        """Every present deck with today's counts: what the home screen and `quizapp decks` show."""
+        ids = self.deck_ids()
+        counts = self.due_counts(ids)
+        sizes = dict(self.store.query("SELECT deck_id, count(*) FROM entries WHERE retired = 0 GROUP BY deck_id"))
+        rows = {r[0]: r[1:] for r in self.store.query("SELECT deck_id, title, version, info FROM decks WHERE present = 1")}
+        return [
+            DeckSummary(
+                deck_id=deck_id,
+                title=rows[deck_id][0],
+                version=rows[deck_id][1],
+                description=json.loads(rows[deck_id][2])["deck"].get("description", ""),
+                card_count=sizes.get(deck_id, 0),
+                counts=counts[deck_id],
+            )
+            for deck_id in ids
+        ]
+
+    # -- counts -------------------------------------------------------------------------------------
+
+    def allowances(self, deck_ids: list[str]) -> dict[str, Allowance]:
+        today = self.today()
+        done = studied_today(self.store, deck_ids, today)
+        allowances = {}
+        for deck_id in deck_ids:
+            options = self.deck_options(deck_id)
+            new_done, review_done = done.get(deck_id, (0, 0))
+            allowances[deck_id] = Allowance(max(0, options.new_per_day - new_done), max(0, options.reviews_per_day - review_done))
+        return allowances
+
+    def due_counts(self, deck_ids: Sequence[str] | None = None) -> dict[str, DueCounts]:
+        ids = list(deck_ids) if deck_ids is not None else self.deck_ids()
+        today = self._unbury_if_new_day()
+        return counts_by_deck(self.store, ids, self.allowances(ids), today, to_ms(self.now()))
+
+    def next_due(self, deck_ids: Sequence[str] | None = None) -> datetime | None:
+        """When the next card not yet due becomes due (for "nothing due until ...")."""
+        ids = list(deck_ids) if deck_ids is not None else self.deck_ids()
+        if not ids:
+            return None
+        ms = next_due_ms(self.store, ids, self.today(), lambda day: to_ms(self.days.start_of(day)))
+        return from_ms(ms)
+
+    # -- studying -----------------------------------------------------------------------------------
+
+    def card_state(self, key: CardKey) -> CardState:
+        try:
+            return self.store.card_state(key)
+        except KeyError:
+            raise NotFoundError(f"no card '{key[1]}' (sibling {key[2]}) in deck '{key[0]}'") from None
+
+    def preview(self, key: CardKey) -> dict[Rating, CardState]:
+        return self.scheduler(key[0]).preview(self.card_state(key), self.now(), fuzz_key(key))
+
+    def button_labels(self, key: CardKey) -> dict[Rating, str]:
+        return self.scheduler(key[0]).next_interval_labels(self.card_state(key), self.now(), fuzz_key(key))
+
+    def retrievability(self, key: CardKey) -> float | None:
+        return self.scheduler(key[0]).retrievability(self.card_state(key), self.now())
+
+    def answer(self, key: CardKey, rating: Rating, *, duration_ms: int | None = None, kind: str = "study") -> AnswerResult:
+        """Rate a card: one transaction that updates its state, logs the review and buries siblings."""
+        now = self.now()
+        today = self.days.day_of(now)
+        options = self.deck_options(key[0])
+        with self.store.transaction() as db:
+            row = self.store.card_row(key)
+            if row is None:
+                raise NotFoundError(f"no card '{key[1]}' (sibling {key[2]}) in deck '{key[0]}'")
+            before = self.store.card_state(key)
+            after = self.scheduler(key[0]).answer(before, rating, now, fuzz_key(key))
+            self.store.write_card_state(db, key, after, today)
+            revlog_id = self._log(db, key, now, today, int(rating), kind, duration_ms, before, after)
+            became_leech = after.lapses > before.lapses and _is_leech_lapse(after.lapses, options.leech_threshold)
+            suspended = became_leech and options.leech_suspend
+            if became_leech:
+                db.execute(
+                    "UPDATE cards SET leech = 1, suspended = suspended OR ? WHERE deck_id = ? AND card_id = ? AND sibling = ?",
+                    (int(suspended), *key),
+                )
+                self.store.refresh_queue(db, "deck_id = :d AND card_id = :c AND sibling = :s", {"d": key[0], "c": key[1], "s": key[2]}, today)
+            sibling_rows = self._bury_siblings(db, key, today) if options.bury_siblings else []
+        self._push_undo(_UndoStep(f"answer {key[1]}", [row, *sibling_rows], [revlog_id]))
+        return AnswerResult(key, rating, before, after, became_leech, suspended, tuple((r[0], r[1], r[2]) for r in sibling_rows))
+
+    def _log(self, db: Any, key: CardKey, at: datetime, day: int, rating: int, kind: str, duration_ms: int | None, before: CardState, after: CardState) -> int:
+        cursor = db.execute(
+            "INSERT INTO revlog (deck_id, card_id, sibling, reviewed_at, day, rating, kind, duration_ms,"
+            " state_before, state_after, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*key, to_ms(at), day, rating, kind, duration_ms, before.state.value, after.state.value,
+             json.dumps(before.to_dict()), json.dumps(after.to_dict())),
+        )
+        return int(cursor.lastrowid)
+
+    def _bury_siblings(self, db: Any, key: CardKey, today: int) -> list[tuple[Any, ...]]:
+        """Siblings waiting as new or review cards wait until tomorrow, so one fact is not asked twice a day."""
+        where = f"deck_id = ? AND card_id = ? AND sibling != ? AND queue IN ({QUEUE_NEW}, {QUEUE_REVIEW}, {QUEUE_DAY_LEARN})"
+        rows = db.execute(f"SELECT * FROM cards WHERE {where}", key).fetchall()
+        if rows:
+            db.execute(f"UPDATE cards SET buried_day = ?, queue = {QUEUE_BURIED} WHERE {where}", (today, *key))
+        return [tuple(r) for r in rows]
+
+    def _change_flags(self, keys: Sequence[CardKey], label: str, assignment: str, params: tuple[Any, ...]) -> UndoResult:
+        today = self.today()
+        with self.store.transaction() as db:
+            rows = [r for r in (self.store.card_row(k) for k in keys) if r is not None]
+            for key in keys:
+                db.execute(f"UPDATE cards SET {assignment} WHERE deck_id = ? AND card_id = ? AND sibling = ?", (*params, *key))
+                self.store.refresh_queue(db, "deck_id = :d AND card_id = :c AND sibling = :s", {"d": key[0], "c": key[1], "s": key[2]}, today)
+        self._push_undo(_UndoStep(label, rows, []))
+        return UndoResult(label, tuple(keys))
+
+    def bury(self, keys: Sequence[CardKey]) -> UndoResult:
+        """Hide cards until the next study day."""
+        return self._change_flags(keys, "bury", "buried_day = ?", (self.today(),))
+
+    def suspend(self, keys: Sequence[CardKey]) -> UndoResult:
+        return self._change_flags(keys, "suspend", "suspended = 1", ())
+
+    def unsuspend(self, keys: Sequence[CardKey]) -> UndoResult:
+        return self._change_flags(keys, "unsuspend", "suspended = 0, leech = 0", ())
+
+    def reset(self, keys: Sequence[CardKey]) -> UndoResult:
+        """Make cards new again. Their history stays, and the log records the reset."""
+        now = self.now()
+        today = self.days.day_of(now)
+        rows, revlog_ids = [], []
+        with self.store.transaction() as db:
+            for key in keys:
+                row = self.store.card_row(key)
+                if row is None:
+                    continue
+                rows.append(row)
+                before = self.store.card_state(key)
+                self.store.write_card_state(db, key, CardState(), today)
+                revlog_ids.append(self._log(db, key, now, today, 0, "manual", None, before, CardState()))
+        self._push_undo(_UndoStep("reset", rows, revlog_ids))
+        return UndoResult("reset", tuple(keys))
+
+    # -- undo --------------------------------------------------------------------------------------
+
+    def _push_undo(self, step: _UndoStep) -> None:
+        self._undo.append(step)
+        del self._undo[:-UNDO_LIMIT]
+
+    @property
+    def undo_label(self) -> str | None:
+        """What undo would take back, or None."""
+        return self._undo[-1].label if self._undo else None
+
+    def undo(self) -> UndoResult | None:
+        """Take back the last change exactly: card rows as they were, its log rows removed."""
+        if not self._undo:
+            return None
+        step = self._undo.pop()
+        with self.store.transaction() as db:
+            self.store.restore_card_rows(db, step.rows)
+            db.executemany("DELETE FROM revlog WHERE id = ?", [(i,) for i in step.revlog_ids])
+        return UndoResult(step.label, tuple((r[0], r[1], r[2]) for r in step.rows))
+
+    # -- history ------------------------------------------------------------------------------------
+
+    def history(self, key: CardKey) -> list[ReviewEntry]:
+        rows = self.store.query(
+            "SELECT reviewed_at, rating, kind, duration_ms, before, after FROM revlog"
+            " WHERE deck_id = ? AND card_id = ? AND sibling = ? ORDER BY id",
+            key,
+        )
+        return [
+            ReviewEntry(from_ms(at), rating, kind, duration, CardState.from_dict(json.loads(b)), CardState.from_dict(json.loads(a)))  # type: ignore[arg-type]
+            for at, rating, kind, duration, b, a in rows
+        ]
+
+    def replayed_state(self, key: CardKey) -> CardState:
+        """The card's state rebuilt from its review log alone (a manual reset restarts it)."""
+        scheduler = self.scheduler(key[0])
+        state = CardState()
+        for entry in self.history(key):
+            if entry.kind == "manual":
+                state = entry.after
+            else:
+                state = scheduler.answer(state, Rating(entry.rating), entry.reviewed_at, fuzz_key(key))
+        return state
+
+    def all_card_keys(self, deck_id: str | None = None) -> list[CardKey]:
+        sql = "SELECT deck_id, card_id, sibling FROM cards"
+        rows = self.store.query(sql + " WHERE deck_id = ?", (deck_id,)) if deck_id else self.store.query(sql)
+        return [(r[0], r[1], r[2]) for r in rows]
+
+
+def fuzz_key(key: CardKey) -> int:
+    """A stable number per studied card: seeds its fuzz and its place among equally due cards."""
+    return zlib.crc32(f"{key[0]}\x00{key[1]}\x00{key[2]}".encode())
+
+
+
+def _is_leech_lapse(lapses: int, threshold: int) -> bool:
+    """Anki's rule: a leech at the threshold, then again every half threshold."""
+    if threshold <= 0 or lapses < threshold:
+        return False
+    return (lapses - threshold) % max(1, threshold // 2) == 0

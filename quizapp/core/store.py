@@ -1,0 +1,292 @@
+"""The progress database: SQLite in WAL mode, one transaction per change, versioned schema.
+
+Deck content is cached here too (as JSON per card) so a start-up with unchanged deck files
+parses nothing. All instants are stored as integer epoch milliseconds (UTC), so a state read back
+equals the state written and a replay of the review log reproduces it exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from quizapp.core.card_state import CardState, State
+from quizapp.core.errors import StoreError
+
+DB_NAME = "progress.sqlite3"
+BUSY_TIMEOUT_MS = 10_000
+
+CardKey = tuple[str, str, int]  # (deck id, card id, sibling)
+
+
+def to_ms(instant: datetime) -> int:
+    """Epoch milliseconds, exact integer arithmetic (float timestamps can be off by one)."""
+    delta = instant - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+
+
+def from_ms(ms: int | None) -> datetime | None:
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run statements one by one: executescript() would COMMIT and break the migration's transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _schema_v1(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE decks (
+            deck_id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            info TEXT NOT NULL,            -- JSON: deck info, sources, retired ids
+            source_path TEXT,              -- the YAML file the deck was last read from
+            content_hash TEXT NOT NULL,    -- sha256 of that file
+            options TEXT,                  -- JSON overrides of the default deck options
+            present INTEGER NOT NULL DEFAULT 1,
+            added_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE deck_files (
+            path TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            deck_id TEXT NOT NULL
+        );
+        CREATE TABLE entries (
+            deck_id TEXT NOT NULL,
+            card_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            content TEXT NOT NULL,         -- JSON of the card as the deck file holds it
+            retired INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (deck_id, card_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE cards (
+            deck_id TEXT NOT NULL,
+            card_id TEXT NOT NULL,
+            sibling INTEGER NOT NULL,
+            position INTEGER NOT NULL,     -- order new cards are introduced in
+            state TEXT NOT NULL DEFAULT 'new',
+            step INTEGER NOT NULL DEFAULT 0,
+            stability REAL,
+            difficulty REAL,
+            due_at INTEGER,                -- ms: intraday (re)learning
+            due_day INTEGER,               -- study day: reviews and interday learning
+            last_review INTEGER,
+            interval_days INTEGER NOT NULL DEFAULT 0,
+            reps INTEGER NOT NULL DEFAULT 0,
+            lapses INTEGER NOT NULL DEFAULT 0,
+            queue INTEGER NOT NULL DEFAULT 0,  -- derived, for indexed queries: see QUEUE_SQL
+            shuffle INTEGER NOT NULL,      -- stable pseudo-random order among equally due cards
+            suspended INTEGER NOT NULL DEFAULT 0,
+            buried_day INTEGER,            -- buried until this study day ends
+            leech INTEGER NOT NULL DEFAULT 0,
+            retired INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (deck_id, card_id, sibling)
+        ) WITHOUT ROWID;
+        CREATE INDEX cards_by_day ON cards (deck_id, queue, due_day, shuffle);
+        CREATE INDEX cards_by_time ON cards (queue, due_at) WHERE queue = 1;
+        CREATE INDEX cards_new ON cards (deck_id, queue, position, sibling);
+        CREATE TABLE revlog (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            deck_id TEXT NOT NULL,
+            card_id TEXT NOT NULL,
+            sibling INTEGER NOT NULL,
+            reviewed_at INTEGER NOT NULL,  -- ms
+            day INTEGER NOT NULL,          -- study day of the review
+            rating INTEGER NOT NULL,       -- 1-4, or 0 for a manual change (reset)
+            kind TEXT NOT NULL,            -- study, quiz, manual, import
+            duration_ms INTEGER,
+            state_before TEXT NOT NULL,
+            state_after TEXT NOT NULL,
+            before TEXT NOT NULL,          -- JSON CardState
+            after TEXT NOT NULL            -- JSON CardState
+        );
+        CREATE INDEX revlog_by_card ON revlog (deck_id, card_id, sibling);
+        CREATE INDEX revlog_by_day ON revlog (day);
+        """
+    )
+
+
+# Each migration takes the schema from version i to i + 1. Append; never edit a released one.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_schema_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Queues, as in Anki: a column derived from the state and flags, so counting and picking due
+# cards are range scans of one index instead of filters over every card.
+QUEUE_NEW, QUEUE_LEARN, QUEUE_REVIEW, QUEUE_DAY_LEARN = 0, 1, 2, 3
+QUEUE_SUSPENDED, QUEUE_BURIED, QUEUE_RETIRED = -1, -2, -3
+
+# The queue a card belongs in, given the current study day as the :today parameter.
+QUEUE_SQL = """CASE
+    WHEN retired THEN -3 WHEN suspended THEN -1 WHEN buried_day >= :today THEN -2
+    WHEN state = 'new' THEN 0 WHEN state = 'review' THEN 2 WHEN due_at IS NOT NULL THEN 1 ELSE 3 END"""
+
+CARD_STATE_COLUMNS = (
+    "state, step, stability, difficulty, due_at, due_day, last_review, interval_days, reps, lapses"
+)
+
+
+_STATE_NAMES = [name.strip() for name in CARD_STATE_COLUMNS.split(",")]
+
+
+def state_from_row(row: sqlite3.Row | tuple[Any, ...]) -> CardState:
+    """A CardState from the CARD_STATE_COLUMNS, in that order."""
+    state, step, stability, difficulty, due_at, due_day, last_review, interval_days, reps, lapses = row
+    return CardState(
+        state=State(state),
+        step=step,
+        stability=stability,
+        difficulty=difficulty,
+        due_at=from_ms(due_at),
+        due_day=due_day,
+        last_review=from_ms(last_review),
+        interval_days=interval_days,
+        reps=reps,
+        lapses=lapses,
+    )
+
+
+def state_to_row(card: CardState) -> tuple[Any, ...]:
+    return (
+        card.state.value,
+        card.step,
+        card.stability,
+        card.difficulty,
+        to_ms(card.due_at) if card.due_at else None,
+        card.due_day,
+        to_ms(card.last_review) if card.last_review else None,
+        card.interval_days,
+        card.reps,
+        card.lapses,
+    )
+
+
+class Store:
+    """A connection to one progress database, with its schema brought up to date."""
+
+    def __init__(self, path: Path, *, migrations: list[Callable[[sqlite3.Connection], None]] | None = None) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        migrations = MIGRATIONS if migrations is None else migrations
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per change.
+            self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(f"{path}: the database cannot use write-ahead logging (mode {mode})")
+            # FULL: a commit survives power loss, not only a crash of the app.
+            self.db.execute("PRAGMA synchronous = FULL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self._migrate(migrations)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{path}: the progress database cannot be opened: {error}") from error
+
+    def _migrate(self, migrations: list[Callable[[sqlite3.Connection], None]]) -> None:
+        with self.transaction():
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(migrations):
+                raise StoreError(
+                    f"{self.path}: the progress database was written by a newer version of the app "
+                    f"(schema {version}; this app knows {len(migrations)}); update the app"
+                )
+            for number in range(version, len(migrations)):
+                migrations[number](self.db)
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic change: committed when the block ends, rolled back if it raises.
+
+        BEGIN IMMEDIATE takes the write lock up front, so two processes on one database wait for
+        each other (busy timeout) instead of failing half-way.
+        """
+        with self._lock:
+            if self.db.in_transaction:  # nested: part of the outer change
+                yield self.db
+                return
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self.db.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> tuple[Any, ...] | None:
+        with self._lock:
+            row: tuple[Any, ...] | None = self.db.execute(sql, params).fetchone()
+            return row
+
+    # -- settings ---------------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        row = self.query_one("SELECT value FROM settings WHERE key = ?", (key,))
+        return json.loads(row[0]) if row else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    # -- card states ------------------------------------------------------------------------------
+
+    def card_state(self, key: CardKey) -> CardState:
+        row = self.query_one(f"SELECT {CARD_STATE_COLUMNS} FROM cards WHERE deck_id = ? AND card_id = ? AND sibling = ?", key)
+        if row is None:
+            raise KeyError(key)
+        return state_from_row(row)
+
+    def write_card_state(self, db: sqlite3.Connection, key: CardKey, card: CardState, today: int) -> None:
+        columns = dict(zip(_STATE_NAMES, state_to_row(card)))
+        db.execute(
+            "UPDATE cards SET state = :state, step = :step, stability = :stability, difficulty = :difficulty,"
+            " due_at = :due_at, due_day = :due_day, last_review = :last_review, interval_days = :interval_days,"
+            " reps = :reps, lapses = :lapses"
+            " WHERE deck_id = :deck_id AND card_id = :card_id AND sibling = :sibling",
+            {**columns, "deck_id": key[0], "card_id": key[1], "sibling": key[2]},
+        )
+        self.refresh_queue(db, "deck_id = :deck_id AND card_id = :card_id AND sibling = :sibling", {"deck_id": key[0], "card_id": key[1], "sibling": key[2]}, today)
+
+    @staticmethod
+    def refresh_queue(db: sqlite3.Connection, where: str, params: dict[str, Any], today: int) -> None:
+        """Recompute the derived queue column for the cards `where` selects."""
+        db.execute(f"UPDATE cards SET queue = {QUEUE_SQL} WHERE {where}", {**params, "today": today})
+
+    def card_row(self, key: CardKey) -> tuple[Any, ...] | None:
+        """The whole row, for undo snapshots."""
+        return self.query_one("SELECT * FROM cards WHERE deck_id = ? AND card_id = ? AND sibling = ?", key)
+
+    def restore_card_rows(self, db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            db.executemany(f"INSERT OR REPLACE INTO cards VALUES ({marks})", rows)
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()

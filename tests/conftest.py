@@ -1,0 +1,55 @@
+"""Shared fixtures: a collection in a temporary folder with an injected clock and UTC days."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from quizapp.core.collection import Collection
+from quizapp.core.days import FixedClock
+from quizapp.core.deck import Deck
+from quizapp.core.deckfile import parse_deck
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+# Noon UTC: far from the 04:00 rollover, so "today" is unambiguous in tests.
+START = datetime(2025, 3, 3, 12, 0, tzinfo=timezone.utc)
+
+SMALL_DECK = """\
+format: 1
+deck: {id: small, version: 1, title: Small deck}
+sources: [{id: m0, title: Page, publisher: Publisher}]
+cards:
+  - {id: b1, type: basic, front: Front one, back: Back one, source: m0, tags: [t1]}
+  - {id: b2, type: basic, front: Front two, back: Back two, source: m0, tags: [t1]}
+  - {id: r1, type: reverse, front: Upper, back: Stimulant, source: m0}
+  - {id: c1, type: cloze, text: "{{c1::Naloxone}} reverses an {{c2::opioid}} overdose", source: m0}
+  - {id: t1, type: truefalse, statement: Heroin is a stimulant., truth: false, source: m0}
+"""
+
+
+def small_deck(version: int = 1, text: str = SMALL_DECK) -> Deck:
+    return parse_deck(text.replace("version: 1", f"version: {version}"), "small.yaml")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def collection(tmp_path: Path, clock: FixedClock) -> Iterator[Collection]:
+    col = Collection.open(tmp_path / "data", clock=clock, tz=timezone.utc)
+    yield col
+    col.close()
+
+
+@pytest.fixture
+def small(collection: Collection) -> Collection:
+    """A collection holding the small deck (7 studied cards from 5 entries)."""
+    collection.apply_deck(small_deck(), source_path=None, content_hash="v1")
+    return collection

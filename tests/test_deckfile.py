@@ -1,0 +1,254 @@
+"""Deck files: a good deck loads; every kind of problem is reported with its position, all at once."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from quizapp.core.deck import Basic, CardType, Choice, Cloze, Match, Reverse
+from quizapp.core.deckfile import MAX_FILE_BYTES, dump_deck, load_deck, parse_deck
+from quizapp.core.errors import DeckFileError
+
+HEADER = """\
+format: 1
+deck: {id: test-deck, version: 1, title: Test deck}
+sources: [{id: m000, title: A page, publisher: A publisher}]
+cards:
+"""
+
+
+def problems(text: str, header: str = HEADER) -> list[str]:
+    with pytest.raises(DeckFileError) as caught:
+        parse_deck(header + textwrap.dedent(text), "deck.yaml")
+    return [str(p) for p in caught.value.problems]
+
+
+def one_problem(text: str, header: str = HEADER) -> str:
+    found = problems(text, header)
+    assert len(found) == 1, found
+    return found[0]
+
+
+GOOD = HEADER + textwrap.dedent(
+    """\
+    - {id: b1, type: basic, front: What slows the CNS?, back: Depressants, source: m000, tags: [cns]}
+    - {id: r1, type: reverse, front: Upper, back: Stimulant, explain: Slang.}
+    - {id: c1, type: cloze, text: "{{c1::Naloxone}} can reverse an {{c2::opioid::drug class}} overdose"}
+    - {id: ch1, type: choice, question: Which is an opioid?, answers: [Heroin], distractors: [Cocaine, Caffeine]}
+    - {id: tf1, type: truefalse, statement: Heroin is a stimulant., truth: false}
+    - {id: t1, type: typein, question: Medicine that reverses opioid overdose?, answers: [naloxone, Narcan]}
+    - {id: o1, type: order, question: Put in order, steps: [Call, Give naloxone, Stay]}
+    - id: m1
+      type: match
+      question: Sort them
+      categories: {Stimulant: [Cocaine], Depressant: [Alcohol], Opioid: [Heroin]}
+    - {id: m2, type: match, question: Pair them, pairs: [[Upper, Stimulant], [Downer, Depressant]]}
+    """
+)
+
+
+def test_a_good_deck_loads_every_card_type() -> None:
+    deck = parse_deck(GOOD, "deck.yaml")
+    assert deck.id == "test-deck" and deck.info.version == 1
+    assert [c.type for c in deck.cards] == list(CardType) + [CardType.MATCH]
+    assert deck.cards[0].body == Basic("What slows the CNS?", "Depressants")
+    assert deck.cards[0].sources == ("m000",) and deck.cards[0].tags == ("cns",)
+    assert isinstance(deck.cards[1].body, Reverse) and deck.cards[1].siblings() == [0, 1]
+    assert isinstance(deck.cards[2].body, Cloze) and deck.cards[2].siblings() == [0, 1]
+    assert deck.cards[3].body == Choice("Which is an opioid?", ("Heroin",), ("Cocaine", "Caffeine"))
+    assert isinstance(deck.cards[7].body, Match) and deck.cards[7].body.as_pairs()[0] == ("Cocaine", "Stimulant")
+
+
+def test_a_dumped_deck_reads_back_equal() -> None:
+    deck = parse_deck(GOOD, "deck.yaml")
+    assert parse_deck(dump_deck(deck), "again.yaml") == deck
+
+
+def test_cloze_faces_blank_one_deletion_and_show_its_hint() -> None:
+    card = parse_deck(GOOD, "deck.yaml").cards[2]
+    assert card.face(0).prompt == "[...] can reverse an opioid overdose"
+    assert card.face(1).prompt == "Naloxone can reverse an [drug class] overdose"
+    assert card.face(1).answer == "Naloxone can reverse an opioid overdose"
+
+
+def test_yaml_syntax_error_names_the_line_and_column() -> None:
+    message = one_problem("- {id: a, type: basic, front: x, back: [unclosed\n")
+    assert message.startswith("deck.yaml:6:1: YAML syntax:")
+
+
+def test_duplicate_key_points_at_the_second_key() -> None:
+    message = one_problem("- {id: a, type: basic, front: x, front: y, back: z}\n")
+    assert message == "deck.yaml:5:34: duplicate key 'front' in card 'a' (first given on line 5)"
+
+
+def test_duplicate_card_id_points_at_the_second_card() -> None:
+    message = one_problem("- {id: a, type: basic, front: x, back: y}\n- {id: a, type: basic, front: p, back: q}\n")
+    assert message == "deck.yaml:6:8: duplicate card id 'a' (first on line 5)"
+
+
+def test_duplicate_source_id_is_reported() -> None:
+    header = HEADER.replace("sources: [{id: m000, title: A page, publisher: A publisher}]", "sources: [{id: m0, title: A, publisher: B}, {id: m0, title: C, publisher: D}]")
+    message = one_problem("- {id: a, type: basic, front: x, back: y}\n", header)
+    assert message == "deck.yaml:3:50: duplicate source id 'm0' (first on line 3)"
+
+
+def test_unknown_key_suggests_the_close_one() -> None:
+    found = problems("- {id: a, type: basic, front: x, bakc: y}\n")
+    assert "deck.yaml:5:34: unknown key 'bakc' in card 'a'; did you mean 'back'?" in found
+    assert "deck.yaml:5:3: card 'a' is missing the required key 'back'" in found
+
+
+def test_unknown_card_type_suggests_the_close_one() -> None:
+    message = one_problem("- {id: a, type: trufalse, statement: x, truth: true}\n")
+    assert message.startswith("deck.yaml:5:17: unknown card type 'trufalse'; did you mean 'truefalse'?")
+
+
+def test_missing_field_is_reported_at_the_card() -> None:
+    message = one_problem("- {id: a, type: typein, answers: [x]}\n")
+    assert message == "deck.yaml:5:3: card 'a' is missing the required key 'question'"
+
+
+def test_wrongly_typed_fields_are_reported() -> None:
+    found = problems("- {id: a, type: truefalse, statement: [x], truth: maybe}\n")
+    assert found == [
+        "deck.yaml:5:39: 'statement' in card 'a' must be text, not a list",
+        "deck.yaml:5:51: 'truth' in card 'a' must be true or false, not 'maybe'",
+    ]
+
+
+def test_a_yes_answer_asks_for_quotes() -> None:
+    message = one_problem("- {id: a, type: basic, front: Is it?, back: yes}\n")
+    assert message == "deck.yaml:5:45: 'back' in card 'a' must be text, not a true/false value (yes); put it in quotes (\"yes\") to mean the word"
+
+
+def test_numbers_are_accepted_as_text() -> None:
+    deck = parse_deck(HEADER + "- {id: a, type: basic, front: Emergency number in the US?, back: 911}\n", "deck.yaml")
+    assert deck.cards[0].face().answer == "911"
+
+
+def test_cloze_without_deletion_is_reported() -> None:
+    message = one_problem("- {id: a, type: cloze, text: nothing hidden}\n")
+    assert message == "deck.yaml:5:30: 'text' in card 'a' has no cloze deletion; mark hidden text as {{c1::text}}"
+
+
+def test_choice_without_right_answer_is_reported() -> None:
+    message = one_problem("- {id: a, type: choice, question: Q, answers: [], distractors: [x]}\n")
+    assert message == "deck.yaml:5:47: 'answers' in card 'a' must list at least one item"
+
+
+def test_choice_answer_that_is_also_a_distractor_is_reported() -> None:
+    message = one_problem("- {id: a, type: choice, question: Q, answers: [Yes it is], distractors: [yes IT is]}\n")
+    assert message == "deck.yaml:5:48: 'Yes it is' is both a right answer and a distractor in card 'a'"
+
+
+def test_order_needs_two_steps() -> None:
+    message = one_problem("- {id: a, type: order, question: Q, steps: [only]}\n")
+    assert message == "deck.yaml:5:44: 'steps' in card 'a' must list at least two steps"
+
+
+def test_match_needs_exactly_one_of_pairs_or_categories() -> None:
+    message = one_problem("- {id: a, type: match, question: Q}\n")
+    assert message == "deck.yaml:5:3: card 'a' needs either 'pairs' or 'categories' (exactly one)"
+
+
+def test_match_item_used_twice_is_reported() -> None:
+    message = one_problem("- {id: a, type: match, question: Q, categories: {A: [x], B: [x]}}\n")
+    assert message == "deck.yaml:5:49: 'x' appears more than once in card 'a'"
+
+
+def test_undeclared_source_is_reported_with_a_suggestion() -> None:
+    message = one_problem("- {id: a, type: basic, front: x, back: y, source: m001}\n")
+    assert message == "deck.yaml:5:51: source 'm001' is not declared in 'sources'; did you mean 'm000'? (declared: m000)"
+
+
+def test_retired_id_still_in_cards_is_reported() -> None:
+    header = HEADER.replace("cards:\n", "retired: [a]\ncards:\n")
+    message = one_problem("- {id: a, type: basic, front: x, back: y}\n", header)
+    assert message == "deck.yaml:4:11: card id 'a' is listed as retired but is still in 'cards'"
+
+
+def test_bad_ids_are_reported() -> None:
+    header = HEADER.replace("id: test-deck", "id: Test Deck")
+    found = problems("- {id: 'a b', type: basic, front: x, back: y}\n", header)
+    assert found == [
+        "deck.yaml:2:12: 'Test Deck' ('id' in 'deck') is not valid: use 2-64 lowercase letters, digits and '-'",
+        "deck.yaml:5:8: 'a b' ('id' in card 'a b') is not valid: use 1-64 letters, digits, '-', '_' or '.'",
+    ]
+
+
+def test_unknown_format_number_is_refused() -> None:
+    message = one_problem("- {id: a, type: basic, front: x, back: y}\n", HEADER.replace("format: 1", "format: 2"))
+    assert message == "deck.yaml:1:9: deck format 2 is newer than this app understands; update the app (this app reads format 1)"
+
+
+def test_empty_file_is_reported() -> None:
+    for text in ("", "\n# only a comment\n", "~"):
+        with pytest.raises(DeckFileError) as caught:
+            parse_deck(text, "deck.yaml")
+        assert [str(p) for p in caught.value.problems] == ["deck.yaml:1:1: the file is empty; a deck needs format, deck and cards"]
+
+
+def test_every_problem_in_a_file_is_reported_at_once() -> None:
+    found = problems(
+        """\
+        - {id: a, type: basic, front: x}
+        - {id: b, type: cloze, text: none}
+        - {id: c, type: basic, front: x, back: y, source: nope}
+        - {id: a, type: basic, front: x, back: y}
+        """
+    )
+    assert [f.split(":")[1] for f in found] == ["5", "6", "7", "8"]
+
+
+def test_yaml_tags_are_refused() -> None:
+    message = one_problem("- {id: a, type: basic, front: !!python/object/apply:os.system [ls], back: y}\n")
+    assert message == "deck.yaml:5:31: YAML tags are not allowed in deck files (found '!!python/object/apply:os.system')"
+
+
+def test_alias_bomb_is_refused_without_expanding_it() -> None:
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    for level in "bcdefghij":
+        previous = chr(ord(level) - 1)
+        bomb += f"{level}: &{level} [" + ",".join([f"*{previous}"] * 9) + "]\n"
+    with pytest.raises(DeckFileError) as caught:
+        parse_deck(bomb, "bomb.yaml")
+    assert "YAML aliases (*name) are not allowed" in str(caught.value)
+
+
+def test_deep_nesting_is_refused() -> None:
+    with pytest.raises(DeckFileError) as caught:
+        parse_deck("x: " + "[" * 5000 + "]" * 5000, "deep.yaml")
+    assert "nested" in str(caught.value)
+
+
+def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"x: '" + b"a" * (MAX_FILE_BYTES + 1) + b"'\n")
+    with pytest.raises(DeckFileError) as caught:
+        load_deck(big)
+    assert str(caught.value).startswith(f"{big}:1:1: the file is 8.4 MB; a deck file may be at most 8 MB")
+
+
+def test_invalid_utf8_names_the_byte_position() -> None:
+    with pytest.raises(DeckFileError) as caught:
+        parse_deck(b"format: 1\ndeck: \xff\n", "bad.yaml")
+    assert str(caught.value) == "bad.yaml:2:7: the file is not valid UTF-8 text"
+
+
+def test_image_must_exist_inside_the_deck_folder(tmp_path: Path) -> None:
+    (tmp_path / "pic.png").write_bytes(b"png")
+    deck_file = tmp_path / "deck.yaml"
+    deck_file.write_text(
+        HEADER
+        + "- {id: a, type: basic, front: x, back: y, image: pic.png}\n"
+        + "- {id: b, type: basic, front: x, back: y, image: ../secret.png}\n"
+        + "- {id: c, type: basic, front: x, back: y, image: missing.png}\n"
+    )
+    with pytest.raises(DeckFileError) as caught:
+        load_deck(deck_file)
+    assert [p.message for p in caught.value.problems] == [
+        "'image' in card 'b' must be a path inside the deck's folder, not '../secret.png'",
+        "image 'missing.png' was not found next to the deck file",
+    ]

@@ -1,0 +1,106 @@
+"""The progress database: schema versions, migrations, round trips, durability and refusal."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from quizapp.core.card_state import CardState, State
+from quizapp.core.errors import StoreError
+from quizapp.core.store import MIGRATIONS, SCHEMA_VERSION, Store, from_ms, to_ms
+
+
+def test_a_new_database_gets_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.sqlite3")
+    assert store.schema_version == SCHEMA_VERSION
+    assert store.query_one("PRAGMA journal_mode")[0] == "wal"  # type: ignore[index]
+    store.close()
+
+
+def test_a_migration_upgrades_an_old_database_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "p.sqlite3"
+    old = Store(path, migrations=MIGRATIONS[:1])
+    old.set_setting("app", {"theme": "dark"})
+    old.close()
+
+    def add_notes_table(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE notes_v2 (id INTEGER PRIMARY KEY, text TEXT)")
+
+    upgraded = Store(path, migrations=[*MIGRATIONS, add_notes_table])
+    assert upgraded.schema_version == len(MIGRATIONS) + 1
+    assert upgraded.get_setting("app") == {"theme": "dark"}
+    assert upgraded.query("SELECT count(*) FROM notes_v2") == [(0,)]
+    upgraded.close()
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "p.sqlite3"
+    Store(path).close()
+
+    def broken(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE half_done (x)")
+        raise sqlite3.OperationalError("disk on fire")
+
+    with pytest.raises(StoreError):
+        Store(path, migrations=[*MIGRATIONS, broken])
+    store = Store(path)
+    assert store.schema_version == SCHEMA_VERSION
+    assert store.query("SELECT name FROM sqlite_master WHERE name = 'half_done'") == []
+    store.close()
+
+
+def test_a_database_from_a_newer_app_is_refused_not_touched(tmp_path: Path) -> None:
+    path = tmp_path / "p.sqlite3"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    with pytest.raises(StoreError, match="newer version of the app"):
+        Store(path)
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.sqlite3"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="cannot be opened"):
+        Store(path)
+
+
+def test_instants_round_trip_to_the_millisecond() -> None:
+    instant = datetime(2025, 3, 3, 12, 0, 0, 123000, tzinfo=timezone.utc)
+    assert from_ms(to_ms(instant)) == instant
+    assert to_ms(datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)) == -1
+
+
+def test_a_card_state_round_trips_through_the_store(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.sqlite3")
+    key = ("d", "c", 0)
+    with store.transaction() as db:
+        db.execute("INSERT INTO cards (deck_id, card_id, sibling, position, shuffle) VALUES ('d', 'c', 0, 0, 7)")
+    state = CardState(
+        state=State.RELEARNING,
+        step=0,
+        stability=3.1234,
+        difficulty=6.789,
+        due_at=datetime(2025, 3, 3, 12, 10, 0, 5000, tzinfo=timezone.utc),
+        last_review=datetime(2025, 3, 3, 12, 0, tzinfo=timezone.utc),
+        interval_days=12,
+        reps=9,
+        lapses=2,
+    )
+    with store.transaction() as db:
+        store.write_card_state(db, key, state, today=0)
+    assert store.card_state(key) == state
+    assert CardState.from_dict(state.to_dict()) == state
+    store.close()
+
+
+def test_a_change_that_raises_is_rolled_back(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.sqlite3")
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        db.execute("INSERT INTO settings VALUES ('x', '1')")
+        raise RuntimeError("crash in the middle")
+    assert store.get_setting("x") is None
+    store.close()
