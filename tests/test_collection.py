@@ -237,3 +237,19 @@ def test_any_answer_sequence_leaves_a_valid_state_that_the_log_replays(tmp_path_
         assert len(col.history(B1)) == len(steps)
     finally:
         col.close()
+
+
+def test_search_finds_cards_by_text_in_any_case_and_by_tag(small: Collection) -> None:
+    assert [r.key for r in small.search("NALOXONE")] == [("small", "c1", 0), ("small", "c1", 1)]
+    assert [r.key[1] for r in small.search(tag="t1")] == ["b1", "b2"]
+    assert [r.key[1] for r in small.search("two", tag="t1")] == ["b2"]
+    assert small.search("100%") == []
+    assert small.tags() == ["t1"]
+    row = small.search("Upper")[0]
+    assert row.prompt == "Upper" and not row.suspended
+
+
+def test_due_date_of_a_review_card_is_the_rollover_of_its_day(small: Collection) -> None:
+    small.answer(B1, Rating.EASY)
+    due = small.due_date(small.card_state(B1))
+    assert due is not None and due.hour == 4 and due > START

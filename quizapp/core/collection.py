@@ -34,6 +34,7 @@ from quizapp.core.store import (
     CardKey,
     Store,
     from_ms,
+    state_from_row,
     to_ms,
 )
 
@@ -123,6 +124,22 @@ class _UndoStep:
     label: str
     rows: list[tuple[Any, ...]]  # whole card rows as they were before
     revlog_ids: list[int]  # review-log rows the change appended
+
+
+@dataclass(frozen=True)
+class BrowseRow:
+    """A studied card as the browser lists it."""
+
+    key: CardKey
+    card: Card
+    state: CardState
+    suspended: bool
+    buried: bool
+    leech: bool
+
+    @property
+    def prompt(self) -> str:
+        return self.card.face(self.key[2]).prompt
 
 
 @dataclass(frozen=True)
@@ -335,7 +352,7 @@ class Collection:
         entry_rows, new_card_rows, live_siblings = [], [], []
         for position, card in enumerate(deck.cards):
             content = json.dumps(card.to_dict(), ensure_ascii=False, separators=(",", ":"))
-            entry_rows.append((deck.id, card.id, position, card.type.value, content))
+            entry_rows.append((deck.id, card.id, position, card.type.value, content, card.searchable_text().casefold()))
             if card.id not in existing:
                 added.append(card.id)
             elif existing[card.id][1]:
@@ -348,9 +365,9 @@ class Collection:
                 if sibling not in known:
                     new_card_rows.append((deck.id, card.id, sibling, position, fuzz_key((deck.id, card.id, sibling))))
         db.executemany(
-            "INSERT INTO entries (deck_id, card_id, position, type, content, retired) VALUES (?, ?, ?, ?, ?, 0)"
+            "INSERT INTO entries (deck_id, card_id, position, type, content, search_text, retired) VALUES (?, ?, ?, ?, ?, ?, 0)"
             " ON CONFLICT (deck_id, card_id) DO UPDATE SET position = excluded.position, type = excluded.type,"
-            " content = excluded.content, retired = 0",
+            " content = excluded.content, search_text = excluded.search_text, retired = 0",
             entry_rows,
         )
         db.executemany(
@@ -592,6 +609,60 @@ class Collection:
             else:
                 state = scheduler.answer(state, Rating(entry.rating), entry.reviewed_at, fuzz_key(key))
         return state
+
+    # -- browsing -----------------------------------------------------------------------------------
+
+    def search(self, text: str = "", tag: str | None = None, deck_ids: Sequence[str] | None = None, limit: int = 500) -> list[BrowseRow]:
+        """Studied cards whose text contains `text` (any case) and that carry `tag`, deck by deck."""
+        ids = list(deck_ids) if deck_ids is not None else self.deck_ids()
+        if not ids:
+            return []
+        sql = (
+            f"SELECT c.deck_id, c.card_id, c.sibling, e.content, c.suspended, c.queue = {QUEUE_BURIED}, c.leech,"
+            " c.state, c.step, c.stability, c.difficulty, c.due_at, c.due_day, c.last_review, c.interval_days, c.reps, c.lapses"
+            " FROM cards c JOIN entries e ON e.deck_id = c.deck_id AND e.card_id = c.card_id"
+            f" WHERE c.retired = 0 AND c.deck_id IN ({', '.join('?' * len(ids))})"
+        )
+        params: list[Any] = list(ids)
+        if text.strip():
+            sql += " AND e.search_text LIKE ? ESCAPE '\\'"
+            needle = text.strip().casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%{needle}%")
+        if tag:
+            sql += " AND EXISTS (SELECT 1 FROM json_each(e.content, '$.tags') WHERE value = ?)"
+            params.append(tag)
+        sql += " ORDER BY c.deck_id, e.position, c.sibling LIMIT ?"
+        params.append(limit)
+        rows = []
+        for row in self.store.query(sql, params):
+            card = Card.from_dict(json.loads(row[3]))
+            rows.append(
+                BrowseRow(
+                    key=(row[0], row[1], row[2]),
+                    card=card,
+                    state=state_from_row(row[7:]),
+                    suspended=bool(row[4]),
+                    buried=bool(row[5]),
+                    leech=bool(row[6]),
+                )
+            )
+        return rows
+
+    def tags(self, deck_ids: Sequence[str] | None = None) -> list[str]:
+        """Every tag used by a live card, sorted, for a tag filter."""
+        ids = list(deck_ids) if deck_ids is not None else self.deck_ids()
+        rows = self.store.query(
+            "SELECT DISTINCT t.value FROM entries e, json_each(e.content, '$.tags') t"
+            f" WHERE e.retired = 0 AND e.deck_id IN ({', '.join('?' * len(ids))}) ORDER BY 1",
+            ids,
+        ) if ids else []
+        return [r[0] for r in rows]
+
+    def due_date(self, state: CardState) -> datetime | None:
+        """When a card is next due, as an instant (a day-based due starts at that day's rollover)."""
+        if state.due_at is not None:
+            return state.due_at
+        return self.days.start_of(state.due_day) if state.due_day is not None else None
 
     def all_card_keys(self, deck_id: str | None = None) -> list[CardKey]:
         sql = "SELECT deck_id, card_id, sibling FROM cards"

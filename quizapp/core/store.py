@@ -72,6 +72,7 @@ def _schema_v1(db: sqlite3.Connection) -> None:
             position INTEGER NOT NULL,
             type TEXT NOT NULL,
             content TEXT NOT NULL,         -- JSON of the card as the deck file holds it
+            search_text TEXT NOT NULL,     -- every text of the card, case-folded, for search
             retired INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (deck_id, card_id)
         ) WITHOUT ROWID;
