@@ -269,9 +269,12 @@ class Collection:
         return report
 
     def sync_default_decks(self) -> SyncReport:
-        """Register the bundled decks and the learner's imported decks."""
+        """Register the bundled decks and the learner's imported decks (one folder per deck)."""
         imported = imported_decks_dir(self.data_dir)
-        return self.sync_files([p for p in (bundled_decks_dir(), imported) if p.is_dir()])
+        folders = [bundled_decks_dir()]
+        if imported.is_dir():
+            folders.extend(sorted(p for p in imported.iterdir() if p.is_dir()))
+        return self.sync_files([p for p in folders if p.is_dir()])
 
     def _sync_file(self, file: Path, report: SyncReport) -> str | None:
         resolved = str(file.resolve())

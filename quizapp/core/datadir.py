@@ -35,5 +35,6 @@ def bundled_decks_dir() -> Path:
 
 
 def imported_decks_dir(data_dir: Path) -> Path:
-    """Where decks a learner imported (bundles, feeds) are kept as YAML, beside the progress."""
+    """Where decks a learner imported (bundles, feeds, Anki) are kept as YAML, beside the progress:
+    one folder per deck, holding `<deck id>.yaml` and the media its cards use."""
     return data_dir / "decks"
