@@ -253,3 +253,15 @@ def test_due_date_of_a_review_card_is_the_rollover_of_its_day(small: Collection)
     small.answer(B1, Rating.EASY)
     due = small.due_date(small.card_state(B1))
     assert due is not None and due.hour == 4 and due > START
+
+
+def test_imported_history_becomes_fsrs_state_that_the_log_replays(small: Collection) -> None:
+    reviews = [(Rating.GOOD, START - timedelta(days=10)), (Rating.GOOD, START - timedelta(days=10) + timedelta(minutes=10)), (Rating.HARD, START - timedelta(days=3))]
+    taken = small.import_history("small", {("b1", 0): reviews, ("nope", 0): reviews})
+    assert taken == [B1]
+    state = small.card_state(B1)
+    assert state.state is State.REVIEW and state.reps == 3
+    assert [e.kind for e in small.history(B1)] == ["import"] * 3
+    assert small.replayed_state(B1) == state
+    # History never overwrites progress made here.
+    assert small.import_history("small", {("b1", 0): reviews[:1]}) == []

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from quizapp.core import backup
 from quizapp.core.card_state import CardState, Rating
 from quizapp.core.datadir import bundled_decks_dir, default_data_dir, imported_decks_dir
 from quizapp.core.days import Clock, DayClock, SystemClock, local_timezone
@@ -179,6 +180,10 @@ class Collection:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def backup_if_due(self) -> Path | None:
+        """The automatic daily backup (newest 7 kept); returns the new backup, if one was made."""
+        return backup.backup_if_due(self.store, self.data_dir, self.now())
 
     # -- time ---------------------------------------------------------------------------------------
 
@@ -567,6 +572,30 @@ class Collection:
                 revlog_ids.append(self._log(db, key, now, today, 0, "manual", None, before, CardState()))
         self._push_undo(_UndoStep("reset", rows, revlog_ids))
         return UndoResult("reset", tuple(keys))
+
+    def import_history(self, deck_id: str, histories: Mapping[tuple[str, int], Sequence[tuple[Rating, datetime]]]) -> list[CardKey]:
+        """Turn another app's review history into FSRS state by replaying it, in one transaction.
+
+        Only cards never studied here take history (progress made here is never overwritten).
+        Each replayed answer is logged with kind "import". Returns the cards that took history.
+        """
+        today = self.today()
+        scheduler = self.scheduler(deck_id)
+        taken: list[CardKey] = []
+        with self.store.transaction() as db:
+            for (card_id, sibling), reviews in histories.items():
+                key = (deck_id, card_id, sibling)
+                if not reviews or self.store.card_row(key) is None or self.card_state(key).reps:
+                    continue
+                state = CardState()
+                for rating, at in sorted(reviews, key=lambda review: review[1]):
+                    at = at.replace(microsecond=at.microsecond // 1000 * 1000)
+                    after = scheduler.answer(state, rating, at, fuzz_key(key))
+                    self._log(db, key, at, self.days.day_of(at), int(rating), "import", None, state, after)
+                    state = after
+                self.store.write_card_state(db, key, state, today)
+                taken.append(key)
+        return taken
 
     # -- undo --------------------------------------------------------------------------------------
 

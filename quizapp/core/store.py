@@ -288,6 +288,15 @@ class Store:
             marks = ", ".join("?" * len(rows[0]))
             db.executemany(f"INSERT OR REPLACE INTO cards VALUES ({marks})", rows)
 
+    def copy_to(self, path: Path) -> None:
+        """A consistent copy of the database via SQLite's online backup API."""
+        destination = sqlite3.connect(str(path))
+        try:
+            with self._lock:  # no write from this process interleaves with the copy
+                self.db.backup(destination)
+        finally:
+            destination.close()
+
     def close(self) -> None:
         with self._lock:
             self.db.close()

@@ -1,0 +1,82 @@
+"""Backups: daily and on demand, newest 7 kept, verified; a damaged database is kept aside, never lost."""
+
+from __future__ import annotations
+
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import small_deck
+from quizapp.core import backup
+from quizapp.core.card_state import Rating
+from quizapp.core.collection import Collection
+from quizapp.core.days import FixedClock
+from quizapp.core.errors import StoreError
+from quizapp.core.store import DB_NAME, Store
+
+B1 = ("small", "b1", 0)
+
+
+def test_the_daily_backup_is_made_once_a_day_and_keeps_seven(small: Collection, clock: FixedClock) -> None:
+    made = [small.backup_if_due()]
+    assert small.backup_if_due() is None
+    for _ in range(9):
+        clock.advance(days=1)
+        made.append(small.backup_if_due())
+    kept = backup.list_backups(small.data_dir)
+    assert len(kept) == backup.KEEP
+    assert kept == sorted((p for p in made if p), reverse=True)[: backup.KEEP]
+
+
+def test_a_backup_holds_the_answers_made_before_it(small: Collection, clock: FixedClock) -> None:
+    small.answer(B1, Rating.GOOD)
+    copy = backup.backup_now(small.store, small.data_dir, clock.now())
+    assert backup.check_database(copy) is None
+    restored = Collection(Store(copy), small.data_dir, clock, timezone.utc)
+    assert restored.card_state(B1).reps == 1
+    restored.close()
+
+
+def test_restore_puts_the_newest_backup_back_and_keeps_the_current_file(tmp_path: Path, clock: FixedClock) -> None:
+    col = Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    col.apply_deck(small_deck(), source_path=None, content_hash="v1")
+    col.answer(B1, Rating.GOOD)
+    col.backup_if_due()
+    clock.advance(minutes=5)
+    col.answer(B1, Rating.GOOD)
+    col.close()
+    recovery = backup.restore(tmp_path, None, clock.now())
+    assert recovery.kept_aside is not None and recovery.kept_aside.exists()
+    again = Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    assert again.card_state(B1).reps == 1
+    again.close()
+
+
+def test_a_damaged_database_is_refused_kept_aside_and_recovered_from_a_backup(tmp_path: Path, clock: FixedClock) -> None:
+    col = Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    col.apply_deck(small_deck(), source_path=None, content_hash="v1")
+    col.answer(B1, Rating.GOOD)
+    col.backup_if_due()
+    col.close()
+    database = tmp_path / DB_NAME
+    database.write_bytes(b"garbage" * 1000)
+    with pytest.raises(StoreError):
+        Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    assert database.read_bytes().startswith(b"garbage")  # nothing replaced it behind the learner's back
+    recovery = backup.restore(tmp_path, None, clock.now(), reason="damaged")
+    assert recovery.kept_aside is not None and recovery.kept_aside.read_bytes().startswith(b"garbage")
+    again = Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    assert again.card_state(B1).reps == 1
+    again.close()
+
+
+def test_a_damaged_backup_is_never_restored(tmp_path: Path, clock: FixedClock) -> None:
+    Collection.open(tmp_path, clock=clock, tz=timezone.utc).close()
+    broken = backup.backups_dir(tmp_path) / "progress-2025-01-01-000000.sqlite3"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a database" * 100)
+    before = (tmp_path / DB_NAME).read_bytes()
+    with pytest.raises(StoreError, match="no sound backup"):
+        backup.restore(tmp_path, None, clock.now())
+    assert (tmp_path / DB_NAME).read_bytes() == before
