@@ -35,7 +35,4 @@ def describe_interval(seconds: float) -> str:
     # Halves round up as in Anki (Rust's round()); Python's round() would give "5.5 min" -> "6m"
     # only half of the time (banker's rounding).
     amount = math.floor(seconds / length * scale + 0.5) / scale
-    text = f"{amount:.{decimals}f}"
-    if text.endswith(".0"):
-        text = text[:-2]
-    return f"{text}{suffix}"
+    return f"{amount:.{decimals}f}".removesuffix(".0") + suffix
