@@ -84,7 +84,7 @@ def check_typed(typed: str, accepted: Sequence[str]) -> TypedResult:
     if matching:
         expected, correct = matching[0], True
     else:
-        # max() keeps the first of equals, so with nothing close the first accepted answer is shown.
+        # max() keeps the first of equals, so with nothing in common the first accepted answer is shown.
         expected = max(accepted, key=lambda answer: difflib.SequenceMatcher(None, typed_key, normalize(answer)).ratio())
         correct = False
     return TypedResult(correct, expected, diff_parts(typed, expected))

@@ -23,7 +23,7 @@ well (too few distinct options) is skipped for that kind.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Union
@@ -31,12 +31,23 @@ from typing import TYPE_CHECKING, Any, Union
 from quizapp.core import cloze
 from quizapp.core.answers import TypedResult, check_typed, normalize
 from quizapp.core.card_state import Rating, State
-from quizapp.core.deck import Basic, Card, Choice, Cloze, Deck, Match, Order, Reverse, TrueFalse, TypeIn
+from quizapp.core.deck import (
+    Basic,
+    Card,
+    Choice,
+    Cloze,
+    Deck,
+    Match,
+    Order,
+    Reverse,
+    TrueFalse,
+    TypeIn,
+)
+from quizapp.core.store import CardKey
 
 if TYPE_CHECKING:
     from quizapp.core.collection import Collection
 
-CardKey = tuple[str, str, int]
 # One right answer and up to three made-up wrong ones, as in most quiz apps.
 GENERATED_WRONG_OPTIONS = 3
 
@@ -259,7 +270,8 @@ class Quiz:
         """A new quiz of the missed questions, in a new order with their options reshuffled."""
         questions = [q.reshuffled(self._rng) for q in self.mistakes()]
         self._rng.shuffle(questions)
-        return Quiz(questions, collection=self.collection, seed=self._rng.randrange(2**32), _rated_keys=self._rated_keys)
+        seed = self._rng.randrange(2**32)
+        return Quiz(questions, collection=self.collection, seed=seed, _rated_keys=self._rated_keys)
 
 
 def is_new_or_due_today(collection: Collection, key: CardKey) -> bool:
@@ -384,38 +396,49 @@ class _Picker:
                 rng.shuffle(siblings)
                 self.entries.append(_Entry(deck, card, pools, tuple(siblings)))
         rng.shuffle(self.entries)
+        self._kind_counts = {kind: 0 for kind in self.kinds}
+        self._tried: set[tuple[int, int, QuestionKind]] = set()  # (entry, sibling, kind), built or not
+        self._asked: set[tuple[int, int]] = set()  # (entry, sibling)
 
     def pick(self, count: int) -> list[Question]:
+        """Up to `count` questions: each pass asks each card at most once, always for the kind the
+        quiz has fewest of, so rare kinds (one order card) are not crowded out by common ones.
+        Later passes happen only when the cards are too few."""
         questions: list[Question] = []
-        kind_counts = {kind: 0 for kind in self.kinds}
-        tried: set[tuple[int, int, QuestionKind]] = set()  # (entry, sibling, kind), built or not
-        asked: set[tuple[int, int]] = set()  # (entry, sibling)
         while len(questions) < count:
-            # One pass asks each card at most once; later passes only when cards are too few.
+            used_this_pass: set[int] = set()
+            open_kinds = list(self.kinds)
             added = 0
-            for index, entry in enumerate(self.entries):
-                if len(questions) >= count:
-                    break
-                combos = [
-                    (sibling, kind)
-                    for sibling in entry.siblings
-                    for kind in _KINDS_BY_BODY[type(entry.card.body)]
-                    if kind in kind_counts and (index, sibling, kind) not in tried
-                ]
-                # Prefer a deletion not yet asked, then the kind the quiz has least of.
-                combos.sort(key=lambda c: ((index, c[0]) in asked, kind_counts[c[1]], self.kinds.index(c[1]), entry.siblings.index(c[0])))
-                for sibling, kind in combos:
-                    tried.add((index, sibling, kind))
-                    question = self._build(entry, sibling, kind)
-                    if question is not None:
-                        questions.append(question)
-                        kind_counts[kind] += 1
-                        asked.add((index, sibling))
-                        added += 1
-                        break
+            while open_kinds and len(questions) < count:
+                kind = min(open_kinds, key=lambda k: (self._kind_counts[k], self.kinds.index(k)))
+                question = self._next_of_kind(kind, used_this_pass)
+                if question is None:
+                    open_kinds.remove(kind)
+                    continue
+                questions.append(question)
+                added += 1
             if not added:
                 break
+        # Questions were found kind by kind; mix them so kinds do not come in a fixed rotation.
+        self.rng.shuffle(questions)
         return questions
+
+    def _next_of_kind(self, kind: QuestionKind, used_this_pass: set[int]) -> Question | None:
+        for index, entry in enumerate(self.entries):
+            if index in used_this_pass or kind not in _KINDS_BY_BODY[type(entry.card.body)]:
+                continue
+            # A deletion not yet asked comes before one asked in an earlier pass.
+            for sibling in sorted(entry.siblings, key=lambda s: (index, s) in self._asked):
+                if (index, sibling, kind) in self._tried:
+                    continue
+                self._tried.add((index, sibling, kind))
+                question = self._build(entry, sibling, kind)
+                if question is not None:
+                    used_this_pass.add(index)
+                    self._asked.add((index, sibling))
+                    self._kind_counts[kind] += 1
+                    return question
+        return None
 
     def _build(self, entry: _Entry, sibling: int, kind: QuestionKind) -> Question | None:
         card, body, rng = entry.card, entry.card.body, self.rng
@@ -484,7 +507,9 @@ def _match(base: Question, body: Match, rng: random.Random) -> Question | None:
     return replace(base, prompt=body.question, pairs=pairs, items=_shuffled(items, rng), options=_shuffled(options, rng))
 
 
-def _cloze(base: Question, body: Cloze, sibling: int, kind: QuestionKind, pools: _DeckPools, card: Card, rng: random.Random) -> Question | None:
+def _cloze(
+    base: Question, body: Cloze, sibling: int, kind: QuestionKind, pools: _DeckPools, card: Card, rng: random.Random
+) -> Question | None:
     number = sibling + 1
     hidden = cloze.answers(body.text, number)
     # Several different texts hidden together have no single answer to type or pick.
