@@ -26,12 +26,16 @@ class Problem:
         return {"path": self.path, "line": self.line, "col": self.col, "message": self.message}
 
 
-class DeckFileError(QuizappError):
-    """A deck file has one or more problems; all of them are in `problems`."""
+class ProblemsError(QuizappError):
+    """A file has one or more problems, each with its position; all of them are in `problems`."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class DeckFileError(ProblemsError):
+    """A deck file has one or more problems."""
 
 
 class StoreError(QuizappError):
@@ -48,3 +52,7 @@ class ArchiveError(QuizappError):
 
 class FormatError(QuizappError):
     """An imported file in another app's format (Quizlet, CSV, Anki, GIFT) cannot be read."""
+
+
+class FormatProblems(FormatError, ProblemsError):
+    """A file in another app's text format (Quizlet, CSV) has problems, each with its position."""
