@@ -109,6 +109,7 @@ class AnswerResult:
     rating: Rating
     before: CardState
     after: CardState
+    revlog_id: int
     became_leech: bool = False
     suspended_as_leech: bool = False
     buried_siblings: tuple[CardKey, ...] = ()
@@ -517,7 +518,7 @@ class Collection:
                 self.store.refresh_queue(db, "deck_id = :d AND card_id = :c AND sibling = :s", {"d": key[0], "c": key[1], "s": key[2]}, today)
             sibling_rows = self._bury_siblings(db, key, today) if options.bury_siblings else []
         self._push_undo(_UndoStep(f"answer {key[1]}", [row, *sibling_rows], [revlog_id]))
-        return AnswerResult(key, rating, before, after, became_leech, suspended, tuple((r[0], r[1], r[2]) for r in sibling_rows))
+        return AnswerResult(key, rating, before, after, revlog_id, became_leech, suspended, tuple((r[0], r[1], r[2]) for r in sibling_rows))
 
     def _log(self, db: Any, key: CardKey, at: datetime, day: int, rating: int, kind: str, duration_ms: int | None, before: CardState, after: CardState) -> int:
         cursor = db.execute(
