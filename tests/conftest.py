@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Deterministic by default, so CI runs the same examples every time; explore further with
+# HYPOTHESIS_PROFILE=fuzz (random seeds, many more examples).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("fuzz", max_examples=5000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from quizapp.core.collection import Collection
 from quizapp.core.days import FixedClock

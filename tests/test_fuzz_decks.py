@@ -3,6 +3,8 @@ every problem names a real position in the file. Nothing else may escape."""
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +14,7 @@ from quizapp.core.deck import Deck
 from quizapp.core.deckfile import parse_deck
 from quizapp.core.errors import DeckFileError
 
+YAML_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 SEEDS = [GOOD.encode(), SMALL_DECK.encode()]
 YAML_NOISE = [b":", b"- ", b"{", b"}", b"[", b"]", b"&a ", b"*a", b"!!python/object ", b"'", b'"', b"\t", b"\n", b"#", b"? ", b"|", b">", b"%", b"@", b"\xff", b"\x00", b"{{c1::", b"}}"]
 
@@ -21,7 +24,8 @@ def _check(data: bytes) -> None:
         deck = parse_deck(data, "fuzz.yaml")
     except DeckFileError as error:
         assert error.problems
-        lines = data.count(b"\n") + 1
+        # YAML counts \r, NEL and the Unicode separators as line breaks too.
+        lines = max(data.count(b"\n"), len(YAML_LINE_BREAK.findall(data.decode("utf-8", "replace")))) + 1
         for problem in error.problems:
             assert problem.path == "fuzz.yaml"
             assert 1 <= problem.line <= lines + 1, problem
