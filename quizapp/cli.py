@@ -6,7 +6,9 @@ Every command calls the same core API as the app; nothing here is needed by the 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,6 +19,34 @@ from quizapp.core.datadir import ENV_VAR, bundled_decks_dir
 from quizapp.core.deckfile import load_deck
 from quizapp.core.errors import DeckFileError, QuizappError
 from quizapp.core.stats import Stats
+from quizapp.sharing.feed import (
+    check_for_updates,
+    publish,
+    published_deck,
+    subscribe,
+    subscriptions,
+    unsubscribe,
+)
+from quizapp.sharing.formats import (
+    EXPORT_SUFFIXES,
+    IMPORT_SUFFIXES,
+    ImportOptions,
+    export_deck,
+    import_file,
+)
+from quizapp.sharing.reports import (
+    build_report,
+    format_table,
+    hardest_cards,
+    load_reports,
+    reported_decks,
+    reports_dir_for,
+    send_report,
+)
+from quizapp.sharing.server import DEFAULT_PORT, ShareServer, lan_address, qr_text
+
+SERVED_DIR_SETTING = "sharing.served_dir"
+SEPARATOR_NAMES = {"tab": "\t", "newline": "\n", "comma": ",", "semicolon": ";"}
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -95,6 +125,152 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- sharing ----------------------------------------------------------------------------------------
+
+
+def _separator(text: str) -> str:
+    """A separator as typed in a shell: a name (tab, newline, comma, semicolon), `\\t`/`\\n`, or itself."""
+    return SEPARATOR_NAMES.get(text, text).replace("\\t", "\t").replace("\\n", "\n")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    options = ImportOptions(
+        with_scheduling=args.with_scheduling,
+        deck_id=args.deck_id,
+        title=args.title,
+        term_sep=_separator(args.term_sep),
+        card_sep=_separator(args.card_sep),
+    )
+    with _open(args) as collection:
+        outcome = import_file(collection, args.file, options)
+    for warning in outcome.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for result in outcome.results:
+        print(result.message())
+        update = result.update
+        if update is not None and not update.is_new_deck:
+            for label, ids in (("new", update.added), ("changed", update.changed), ("retired", update.retired), ("restored", update.restored)):
+                if ids:
+                    print(f"  {label}: {', '.join(ids)}")
+        for note in result.notes:
+            print(f"  {note}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _open(args) as collection:
+        target = export_deck(collection, args.deck, args.to, term_sep=_separator(args.term_sep), card_sep=_separator(args.card_sep))
+    print(f"wrote {target}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    index = publish(args.decks_dir, args.out_dir)
+    for entry in index.decks:
+        print(f"{entry.url}: '{entry.deck_id}' v{entry.version}, {entry.size:,} bytes")
+    print(f"wrote {Path(args.out_dir) / 'index.json'} with {len(index.decks)} decks")
+    return 0
+
+
+def cmd_subscribe(args: argparse.Namespace) -> int:
+    with _open(args) as collection:
+        subscription, index = subscribe(collection, args.url, timeout=args.timeout)
+    print(f"subscribed to {subscription.url} ({len(index.decks)} decks); run `quizapp update` to get them")
+    return 0
+
+
+def cmd_unsubscribe(args: argparse.Namespace) -> int:
+    with _open(args) as collection:
+        removed = unsubscribe(collection, args.url)
+    print("unsubscribed; decks already imported stay" if removed else f"not subscribed to {args.url}")
+    return 0 if removed else 1
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    with _open(args) as collection:
+        if not subscriptions(collection):
+            print("no class feeds yet; add one with `quizapp subscribe URL`")
+            return 0
+        updates = check_for_updates(collection, timeout=args.timeout)
+    failed = False
+    for update in updates:
+        print(f"{update.feed_url}:")
+        for result in update.results:
+            print(f"  {result.message()}")
+        if update.up_to_date:
+            print(f"  up to date: {', '.join(update.up_to_date)}")
+        for error in update.errors:
+            failed = True
+            print(f"  error: {error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    server = ShareServer(args.dir, host=args.host, port=args.port, log=lambda line: print(line, flush=True))
+    with Collection.open(args.data_dir) as collection:
+        # Remembered so `quizapp class-report` finds this class's reports without being told.
+        collection.store.set_setting(SERVED_DIR_SETTING, str(server.root))
+    url = server.start()
+    signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly when a service manager or `kill` asks, as on Ctrl+C
+    try:
+        decks = server.index().decks
+        print(f"Sharing {len(decks)} decks from {server.root}")
+        print(f"Students: in quizapp choose \"Add a class feed\" and enter {url}")
+        if args.host in ("", "0.0.0.0") and lan_address() is None:
+            print("(no network found: only this computer can reach that address)")
+        print(qr_text(url), end="")
+        print(f"Class reports are saved in {server.reports_dir}")
+        print("Press Ctrl+C to stop.", flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print("stopped")
+    return 0
+
+
+def cmd_class_report(args: argparse.Namespace) -> int:
+    served = args.served
+    if served is None:
+        with Collection.open(args.data_dir) as collection:
+            remembered = collection.store.get_setting(SERVED_DIR_SETTING)
+        if remembered is None:
+            raise QuizappError("which class? give --served DIR (the folder `quizapp serve` shares)")
+        served = Path(remembered)
+    reports_dir = reports_dir_for(served)
+    deck_ids = [args.deck] if args.deck else reported_decks(reports_dir)
+    if not deck_ids:
+        print(f"no class reports yet in {reports_dir}")
+        return 0
+    if args.png and len(deck_ids) > 1:
+        raise QuizappError(f"several decks have reports ({', '.join(deck_ids)}); name one DECK_ID for --png")
+    for deck_id in deck_ids:
+        reports = load_reports(reports_dir, deck_id)
+        deck = published_deck(served, deck_id)
+        rows = hardest_cards(reports, deck)
+        title = deck.info.title if deck else deck_id
+        print(f"{title} ({deck_id}): {len(reports)} learners, hardest cards first")
+        print(format_table(rows) if rows else "no reports for this deck")
+        if args.png:
+            # Imported here: Pillow is needed only for the picture, never by the learner's side.
+            from quizapp.sharing.report_chart import draw_chart
+
+            print(f"wrote {draw_chart(rows, args.png, title=f'{title}: {len(reports)} learners, hardest cards first')}")
+    return 0
+
+
+def cmd_send_report(args: argparse.Namespace) -> int:
+    with _open(args) as collection:
+        report = build_report(collection, args.deck, args.name)
+    print(send_report(args.to, report, timeout=args.timeout))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="quizapp", description="Flashcards and quizzes for drug education and harm reduction.")
     parser.add_argument("--version", action="version", version=f"quizapp {__version__}")
@@ -116,7 +292,68 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="reviews today, true retention and cards due tomorrow")
     stats.add_argument("--deck", help="one deck id (default: all decks)")
     stats.set_defaults(run=cmd_stats)
+
+    import_ = commands.add_parser("import", help=f"import a deck file ({', '.join(IMPORT_SUFFIXES)}); a newer version updates by card id")
+    import_.add_argument("file", type=Path, metavar="FILE")
+    import_.add_argument("--with-scheduling", action="store_true", help=".apkg: turn Anki's review history into FSRS progress")
+    import_.add_argument("--deck-id", help=".txt/.tsv/.csv: id of the new deck (default: from the file name)")
+    import_.add_argument("--title", help=".txt/.tsv/.csv: title of the new deck (default: the file name)")
+    _add_separators(import_)
+    import_.set_defaults(run=cmd_import)
+
+    export = commands.add_parser("export", help=f"write a deck as {', '.join(EXPORT_SUFFIXES)} (chosen by the file name)")
+    export.add_argument("deck", metavar="DECK_ID")
+    export.add_argument("--to", type=Path, required=True, metavar="FILE")
+    _add_separators(export)
+    export.set_defaults(run=cmd_export)
+
+    publish_ = commands.add_parser("publish", help="bundle a folder of deck files with an index.json, for any web host")
+    publish_.add_argument("decks_dir", type=Path, metavar="DECKS_DIR")
+    publish_.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    publish_.set_defaults(run=cmd_publish)
+
+    subscribe_ = commands.add_parser("subscribe", help="follow a class feed (its URL or the address `quizapp serve` shows)")
+    subscribe_.add_argument("url", metavar="URL")
+    _add_timeout(subscribe_)
+    subscribe_.set_defaults(run=cmd_subscribe)
+
+    unsubscribe_ = commands.add_parser("unsubscribe", help="stop following a class feed (its decks stay)")
+    unsubscribe_.add_argument("url", metavar="URL")
+    unsubscribe_.set_defaults(run=cmd_unsubscribe)
+
+    update = commands.add_parser("update", help="download and import what changed in the class feeds")
+    _add_timeout(update)
+    update.set_defaults(run=cmd_update)
+
+    serve = commands.add_parser("serve", help="share a published folder on the local network (with a QR code) and take class reports")
+    serve.add_argument("dir", type=Path, metavar="DIR")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}; 0 picks a free one")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every network)")
+    serve.set_defaults(run=cmd_serve)
+
+    class_report = commands.add_parser("class-report", help="the class's hardest cards, from the reports learners sent")
+    class_report.add_argument("deck", nargs="?", metavar="DECK_ID", help="one deck (default: every deck with reports)")
+    class_report.add_argument("--served", type=Path, metavar="DIR", help="the folder `quizapp serve` shared (default: the last one)")
+    class_report.add_argument("--png", type=Path, metavar="FILE", help="also draw the table as a bar chart")
+    class_report.set_defaults(run=cmd_class_report)
+
+    send = commands.add_parser("send-report", help="send the teacher your progress on one deck, under a name you choose")
+    send.add_argument("deck", metavar="DECK_ID")
+    send.add_argument("--name", required=True, help="the name or nickname the teacher will see")
+    send.add_argument("--to", required=True, metavar="URL", help="the address the teacher's share shows")
+    _add_timeout(send)
+    send.set_defaults(run=cmd_send_report)
     return parser
+
+
+def _add_separators(command: argparse.ArgumentParser) -> None:
+    names = ", ".join(SEPARATOR_NAMES)
+    command.add_argument("--term-sep", default="tab", help=f"Quizlet text: between term and definition ({names}, or any text; default tab)")
+    command.add_argument("--card-sep", default="newline", help="Quizlet text: between cards (default newline)")
+
+
+def _add_timeout(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the network (default 15)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,129 @@
+"""Importing and exporting decks by file type: the entry point of `quizapp import` / `quizapp
+export` and of the app's file chooser.
+
+Every import ends the same way: a checked deck written as a YAML deck folder under the imported
+decks folder and applied to the collection by card id (see install.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from quizapp.core.collection import Collection
+from quizapp.core.deckfile import MAX_FILE_BYTES
+from quizapp.core.errors import QuizappError
+from quizapp.sharing.anki_export import export_apkg
+from quizapp.sharing.anki_import import AnkiImport, import_apkg
+from quizapp.sharing.atomic import write_atomically
+from quizapp.sharing.bundle import BUNDLE_SUFFIX, export_bundle, import_bundle
+from quizapp.sharing.csv_import import import_csv
+from quizapp.sharing.gift import export_gift
+from quizapp.sharing.install import ImportResult, install_converted
+from quizapp.sharing.quizlet import export_quizlet, import_quizlet
+
+IMPORT_SUFFIXES = (BUNDLE_SUFFIX, ".apkg", ".txt", ".tsv", ".csv")
+EXPORT_SUFFIXES = (BUNDLE_SUFFIX, ".apkg", ".txt", ".gift")
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    with_scheduling: bool = False  # .apkg: turn each card's Anki review history into FSRS state
+    deck_id: str | None = None  # .txt/.tsv/.csv: the new deck's id (default: from the file name)
+    title: str | None = None  # .txt/.tsv/.csv: its title (default: the file name)
+    term_sep: str = "\t"  # .txt/.tsv (Quizlet): between term and definition
+    card_sep: str = "\n"  # .txt/.tsv (Quizlet): between cards
+
+
+@dataclass
+class FileImport:
+    """What importing one file did: a result per deck, and what the file held that was left out."""
+
+    results: list[ImportResult]
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"results": [r.to_dict() for r in self.results], "warnings": list(self.warnings)}
+
+
+def import_file(collection: Collection, path: Path, options: ImportOptions = ImportOptions()) -> FileImport:
+    """Import a .quizdeck bundle, an Anki .apkg, Quizlet text (.txt/.tsv) or a .csv deck."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == BUNDLE_SUFFIX:
+        return FileImport([import_bundle(collection, path)])
+    if suffix == ".apkg":
+        return _import_anki(collection, import_apkg(path, with_scheduling=options.with_scheduling))
+    if suffix not in IMPORT_SUFFIXES:
+        raise QuizappError(f"cannot import '{path.name}': quizapp imports {', '.join(IMPORT_SUFFIXES)} files")
+    data = _read_limited(path, MAX_FILE_BYTES)
+    deck_id = options.deck_id or deck_id_from_name(path.stem)
+    title = options.title or path.stem
+    if suffix == ".csv":
+        deck = import_csv(data, deck_id=deck_id, title=title, path=str(path))
+    else:
+        deck = import_quizlet(data, deck_id=deck_id, title=title, term_sep=options.term_sep, card_sep=options.card_sep, path=str(path))
+    return FileImport([install_converted(collection, deck, {})])
+
+
+def _import_anki(collection: Collection, package: AnkiImport) -> FileImport:
+    results = []
+    for deck in package.decks:
+        result = install_converted(collection, deck, {name: package.media[name] for name in deck.media()})
+        histories = {
+            (card_id, sibling): [(review.rating, review.at) for review in schedule.revlog]
+            for (deck_id, card_id, sibling), schedule in package.scheduling.items()
+            if deck_id == deck.id
+        }
+        if histories:
+            taken = collection.import_history(deck.id, histories)
+            result = replace(result, notes=(*result.notes, f"{len(taken)} cards took their Anki review history"))
+        results.append(result)
+    return FileImport(results, list(package.warnings))
+
+
+def _read_limited(path: Path, limit: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise QuizappError(f"'{path.name}' is {size / 2**20:.1f} MB; at most {limit // 2**20} MB can be imported")
+        return path.read_bytes()
+    except OSError as error:
+        raise QuizappError(f"cannot read '{path}': {error.strerror or error}") from None
+
+
+def deck_id_from_name(name: str) -> str:
+    """A deck id from a file name: `Opioid Basics (v2)` -> `opioid-basics-v2`."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].strip("-")
+    return slug if len(slug) >= 2 else f"deck-{slug}".strip("-")
+
+
+def export_deck(
+    collection: Collection,
+    deck_id: str,
+    target: Path,
+    *,
+    term_sep: str = "\t",
+    card_sep: str = "\n",
+    exported_at: datetime | None = None,
+) -> Path:
+    """Write a deck as a .quizdeck bundle, an Anki .apkg, Quizlet text (.txt) or Moodle GIFT (.gift)."""
+    target = Path(target)
+    suffix = target.suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise QuizappError(f"cannot export to '{target.name}': quizapp writes {', '.join(EXPORT_SUFFIXES)} files")
+    if suffix == BUNDLE_SUFFIX:
+        export_bundle(collection, deck_id, target, created=exported_at)
+        return target
+    deck = collection.deck(deck_id)
+    if suffix == ".apkg":
+        source = collection.deck_source_path(deck_id)  # card images are relative to the deck file
+        export_apkg([deck], target, source.parent if source else None, exported_at=exported_at)
+    elif suffix == ".txt":
+        write_atomically(target, export_quizlet(deck, term_sep=term_sep, card_sep=card_sep).encode("utf-8"))
+    else:
+        write_atomically(target, export_gift([deck]).encode("utf-8"))
+    return target

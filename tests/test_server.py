@@ -1,0 +1,271 @@
+"""The LAN share server: read-only files, no way out of the folder, class reports taken safely,
+a classroom of concurrent students, idle and surplus connections refused, a clean stop."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from conftest import SMALL_DECK
+
+from quizapp.core.errors import QuizappError
+from quizapp.sharing import server as server_module
+from quizapp.sharing.feed import publish
+from quizapp.sharing.reports import (
+    MAX_REPORT_BYTES,
+    CardReport,
+    ClassReport,
+    load_reports,
+    reports_dir_for,
+)
+from quizapp.sharing.server import ShareServer, qr_matrix, qr_text
+
+GENERATED = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Path:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "small.yaml").write_text(SMALL_DECK.replace("Small deck", "Small <deck>"))
+    out = tmp_path / "out"
+    publish(decks, out, generated=GENERATED)
+    (tmp_path / "secret.txt").write_text("teacher's private notes")
+    return out
+
+
+@pytest.fixture
+def share(served: Path) -> Iterator[ShareServer]:
+    with ShareServer(served, host="127.0.0.1", port=0, idle_timeout=0.5) as running:
+        yield running
+
+
+def connect(share: ShareServer) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection("127.0.0.1", int(share.url.rsplit(":", 1)[1].strip("/")), timeout=5)
+
+
+def ask(share: ShareServer, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, bytes, http.client.HTTPResponse]:
+    connection = connect(share)
+    connection.request(method, path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, data, response
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+
+def test_files_are_served_with_their_length_and_head_sends_no_body(share: ShareServer, served: Path) -> None:
+    status, body, response = ask(share, "GET", "/index.json")
+    assert status == 200 and body == (served / "index.json").read_bytes()
+    assert response.getheader("Cache-Control") == "no-cache"
+    status, body, response = ask(share, "HEAD", "/small-v1.quizdeck")
+    assert status == 200 and body == b""
+    assert response.getheader("Content-Length") == str((served / "small-v1.quizdeck").stat().st_size)
+    assert response.getheader("Content-Type") == "application/zip"
+
+
+def test_the_front_page_lists_the_decks_for_a_phone_browser(share: ShareServer) -> None:
+    status, body, _ = ask(share, "GET", "/")
+    page = body.decode()
+    assert status == 200 and 'href="small-v1.quizdeck">Small &lt;deck&gt;</a>' in page
+    assert share.url in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%2E%2E%2Fsecret.txt", "//..//secret.txt", "/.%2e/secret.txt",
+     "/outside-link", "/.hidden", "/sub", "/nothing-here", "/index.json%00", "/..\\secret.txt", "/%ff"],
+)
+def test_nothing_outside_the_folder_or_hidden_is_served(share: ShareServer, served: Path, path: str) -> None:
+    (served / "outside-link").symlink_to(served.parent / "secret.txt")
+    (served / ".hidden").write_text("a temporary file")
+    (served / "sub").mkdir()
+    status, body, _ = ask(share, "GET", path)
+    assert status == 404 and b"teacher's private notes" not in body
+
+
+def test_methods_other_than_get_head_and_post_are_refused(share: ShareServer) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        assert ask(share, method, "/index.json", body=b"x")[0] == 501
+
+
+# -- class reports ----------------------------------------------------------------------------------
+
+
+def report(nickname: str = "Ana", deck_id: str = "small", lapses: int = 1) -> ClassReport:
+    return ClassReport(deck_id, nickname, (CardReport("b1", 0, 3, lapses, 0.8), CardReport("r1", 1, 0, 0, None)))
+
+
+def post(share: ShareServer, data: bytes, path: str = "/reports", headers: dict[str, str] | None = None) -> tuple[int, dict[str, object]]:
+    status, body, _ = ask(share, "POST", path, body=data, headers={"Content-Type": "application/json", **(headers or {})})
+    return status, json.loads(body)
+
+
+def test_a_report_is_stored_beside_the_folder_and_a_resend_replaces_it(share: ShareServer, served: Path) -> None:
+    first = post(share, report("Ana", lapses=1).to_json())
+    second = post(share, report("  ana ", lapses=4).to_json())
+    third = post(share, report("Bo").to_json())
+    assert first == (201, {"message": "Your report for 'small' reached the teacher.", "replaced": False})
+    assert second[0] == 200 and second[1]["replaced"] is True
+    assert third[0] == 201
+    reports_dir = reports_dir_for(served)
+    assert reports_dir == served.parent / "out-reports"
+    stored = load_reports(reports_dir, "small")
+    assert [(r.nickname, r.cards[0].lapses) for r in stored] == [("ana", 4), ("Bo", 1)]
+    assert not any(p.suffix == ".json" and p.name != "index.json" for p in served.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "status", "message"),
+    [
+        (report(deck_id="not-served").to_json(), "/reports", 404, "this share does not serve deck 'not-served'"),
+        (b'{"format": 1, "deck_id": "small", "nickname": "Ana", "cards": [{"card": "b1"}]}', "/reports", 400, "cards[0]: the key 'sibling' is missing"),
+        (b"not json", "/reports", 400, "not valid JSON"),
+        (report().to_json(), "/index.json", 404, "reports are taken at /reports only"),
+        (json.dumps({**report().to_dict(), "device": "Pixel 7"}).encode(), "/reports", 400, "device: is not a known key"),
+        (json.dumps({**report().to_dict(), "nickname": "x" * 41}).encode(), "/reports", 400, "nickname: is 41 characters long"),
+    ],
+)
+def test_a_bad_report_is_refused_with_the_reason(share: ShareServer, served: Path, data: bytes, path: str, status: int, message: str) -> None:
+    answer = post(share, data, path)
+    assert answer[0] == status and message in str(answer[1]["error"])
+    assert not reports_dir_for(served).exists()
+
+
+def test_an_oversized_report_is_refused_before_it_is_read(share: ShareServer) -> None:
+    connection = connect(share)
+    connection.putrequest("POST", "/reports")
+    connection.putheader("Content-Length", str(MAX_REPORT_BYTES + 1))
+    connection.endheaders()  # no body is sent: the server must answer from the header alone
+    response = connection.getresponse()
+    assert response.status == 413 and response.getheader("Connection") == "close"
+    connection.close()
+
+
+def test_a_report_without_a_length_is_refused(share: ShareServer) -> None:
+    connection = connect(share)
+    connection.putrequest("POST", "/reports")
+    connection.putheader("Transfer-Encoding", "chunked")
+    connection.endheaders()
+    assert connection.getresponse().status == 411
+    connection.close()
+
+
+def raw_exchange(share: ShareServer, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", connect(share).port), timeout=5) as raw:
+        raw.sendall(request)
+        return raw.recv(200)
+
+
+def test_an_oversized_request_line_or_head_is_refused(share: ShareServer) -> None:
+    assert raw_exchange(share, b"GET /" + b"a" * 20_000 + b" HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 414")
+    many_headers = b"".join(b"X-Filler-%d: %s\r\n" % (n, b"b" * 300) for n in range(99))  # under http.server's own 100-line limit
+    assert raw_exchange(share, b"GET /index.json HTTP/1.1\r\n" + many_headers + b"\r\n").startswith(b"HTTP/1.1 431")
+    assert ask(share, "GET", "/index.json")[0] == 200
+
+
+# -- load -------------------------------------------------------------------------------------------
+
+
+def test_thirty_students_downloading_at_once_all_get_every_file_intact(share: ShareServer, served: Path) -> None:
+    expected = {name: hashlib.sha256((served / name).read_bytes()).hexdigest() for name in ("index.json", "small-v1.quizdeck")}
+    errors: list[str] = []
+    done = []
+
+    def student() -> None:
+        connection = connect(share)  # one keep-alive connection per student, as the app uses
+        try:
+            for number in range(100):
+                name = "index.json" if number % 2 else "small-v1.quizdeck"
+                connection.request("GET", "/" + name)
+                response = connection.getresponse()
+                body = response.read()
+                if response.status != 200 or hashlib.sha256(body).hexdigest() != expected[name]:
+                    errors.append(f"{name}: {response.status}")
+            done.append(1)
+        except OSError as error:
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=student) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(done) == 30
+
+
+def test_an_idle_connection_is_closed_without_holding_up_others(share: ShareServer) -> None:
+    idle = socket.create_connection(("127.0.0.1", connect(share).port), timeout=5)
+    idle.sendall(b"GET /index.json HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+    assert ask(share, "GET", "/index.json")[0] == 200
+    started = time.monotonic()
+    assert idle.recv(1024) == b""  # closed by the server after its idle timeout
+    assert time.monotonic() - started < 3
+    idle.close()
+
+
+def test_connections_past_the_limit_get_503_at_once(served: Path) -> None:
+    with ShareServer(served, host="127.0.0.1", port=0, idle_timeout=5, max_connections=2) as share:
+        port = connect(share).port
+        held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+        time.sleep(0.2)
+        status, _, _ = ask(share, "GET", "/index.json")
+        assert status == 503
+        for connection in held:
+            connection.close()
+
+
+def test_stop_closes_open_connections_and_the_port(served: Path) -> None:
+    share = ShareServer(served, host="127.0.0.1", port=0, idle_timeout=30)
+    share.start()
+    port = connect(share).port
+    idle = socket.create_connection(("127.0.0.1", port), timeout=5)
+    time.sleep(0.1)
+    started = time.monotonic()
+    share.stop()
+    assert time.monotonic() - started < 2
+    assert idle.recv(1024) == b""
+    idle.close()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=1)
+    assert not share.running
+
+
+# -- setup ------------------------------------------------------------------------------------------
+
+
+def test_a_folder_that_was_not_published_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(QuizappError, match="has no index.json; make it with `quizapp publish"):
+        ShareServer(tmp_path)
+
+
+def test_reports_may_not_be_kept_inside_the_served_folder(served: Path) -> None:
+    with pytest.raises(QuizappError, match="outside the served folder"):
+        ShareServer(served, reports_dir=served / "reports")
+
+
+def test_the_address_students_get_is_the_lan_address(served: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server_module, "lan_address", lambda: "192.168.1.23")
+    with ShareServer(served, host="0.0.0.0", port=0) as share:
+        assert share.url.startswith("http://192.168.1.23:") and share.url.endswith("/")
+
+
+def test_the_qr_code_is_a_square_matrix_the_ui_can_draw_and_text_for_a_terminal() -> None:
+    matrix = qr_matrix("http://192.168.1.23:8765/")
+    assert len(matrix) == len(matrix[0]) == 29  # version 2 (25 modules) and a quiet zone of 2
+    assert all(isinstance(cell, bool) for row in matrix for cell in row)
+    assert not any(matrix[0]) and matrix[2][2]  # quiet zone, then a finder pattern's corner
+    lines = qr_text("http://192.168.1.23:8765/").splitlines()
+    assert len(lines) == (len(matrix) + 1) // 2  # two modules per character cell
