@@ -17,7 +17,10 @@ from quizapp import __version__
 from quizapp.core.collection import Collection
 from quizapp.core.datadir import ENV_VAR, bundled_decks_dir
 from quizapp.core.deckfile import load_deck
-from quizapp.core.errors import DeckFileError, QuizappError
+from quizapp.core import backup
+from quizapp.core.datadir import default_data_dir
+from quizapp.core.days import SystemClock
+from quizapp.core.errors import DamagedStoreError, DeckFileError, QuizappError
 from quizapp.core.stats import Stats
 from quizapp.sharing.feed import (
     check_for_updates,
@@ -271,6 +274,26 @@ def cmd_send_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    with Collection.open(args.data_dir) as collection:
+        made = backup.backup_now(collection.store, collection.data_dir, collection.now())
+    print(f"backup written: {made} (the newest {backup.KEEP} are kept)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    data_dir = args.data_dir or default_data_dir()
+    if args.list:
+        for path in backup.list_backups(data_dir):
+            print(path)
+        return 0
+    recovery = backup.restore(data_dir, args.file, SystemClock().now())
+    print(f"restored from {recovery.restored_from}")
+    if recovery.kept_aside:
+        print(f"the database it replaced is kept as {recovery.kept_aside}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="quizapp", description="Flashcards and quizzes for drug education and harm reduction.")
     parser.add_argument("--version", action="version", version=f"quizapp {__version__}")
@@ -343,6 +366,14 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--to", required=True, metavar="URL", help="the address the teacher's share shows")
     _add_timeout(send)
     send.set_defaults(run=cmd_send_report)
+
+    backup_ = commands.add_parser("backup", help=f"back up the progress database now (the app also does it daily; newest {backup.KEEP} kept)")
+    backup_.set_defaults(run=cmd_backup)
+
+    restore = commands.add_parser("restore", help="put a backup back in place of the progress database (the replaced file is kept)")
+    restore.add_argument("file", nargs="?", type=Path, metavar="FILE", help="a backup file (default: the newest sound one)")
+    restore.add_argument("--list", action="store_true", help="list the backups, newest first")
+    restore.set_defaults(run=cmd_restore)
     return parser
 
 
@@ -361,6 +392,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Command = args.run
     try:
         return run(args)
+    except DamagedStoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        print("`quizapp restore` puts the newest backup back; the damaged file is kept, not deleted.", file=sys.stderr)
+        return 1
     except QuizappError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

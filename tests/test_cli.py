@@ -58,3 +58,17 @@ def test_stats_prints_the_three_figures(tmp_path: Path, capsys: pytest.CaptureFi
 def test_an_unknown_deck_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--data-dir", str(tmp_path), "stats", "--deck", "nope"]) == 1
     assert capsys.readouterr().err == "error: no deck with id 'nope'\n"
+
+
+def test_backup_then_restore_after_damage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "backup"]) == 0
+    assert "backup written:" in capsys.readouterr().out
+    (data / "progress.sqlite3").write_bytes(b"damaged" * 500)
+    assert main(["--data-dir", str(data), "decks"]) == 1
+    err = capsys.readouterr().err
+    assert "damaged" in err and "`quizapp restore`" in err
+    assert main(["--data-dir", str(data), "restore"]) == 0
+    out = capsys.readouterr().out
+    assert "restored from" in out and "kept as" in out
+    assert main(["--data-dir", str(data), "decks"]) == 0

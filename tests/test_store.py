@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from quizapp.core.card_state import CardState, State
-from quizapp.core.errors import StoreError
+from quizapp.core.errors import DamagedStoreError, StoreError
 from quizapp.core.store import MIGRATIONS, SCHEMA_VERSION, Store, from_ms, to_ms
 
 
@@ -44,7 +44,7 @@ def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path: Path) -> No
         db.execute("CREATE TABLE half_done (x)")
         raise sqlite3.OperationalError("disk on fire")
 
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreError, match="could not be upgraded"):
         Store(path, migrations=[*MIGRATIONS, broken])
     store = Store(path)
     assert store.schema_version == SCHEMA_VERSION
@@ -64,7 +64,7 @@ def test_a_database_from_a_newer_app_is_refused_not_touched(tmp_path: Path) -> N
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "p.sqlite3"
     path.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(StoreError, match="cannot be opened"):
+    with pytest.raises(DamagedStoreError, match="damaged"):
         Store(path)
 
 

@@ -42,6 +42,10 @@ class StoreError(QuizappError):
     """The progress database cannot be used (corrupt, locked, from a newer app version)."""
 
 
+class DamagedStoreError(StoreError):
+    """The progress database file is damaged or is not a database; a backup can be restored."""
+
+
 class NotFoundError(QuizappError):
     """A deck or card that was asked for does not exist."""
 

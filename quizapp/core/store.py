@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core.card_state import CardState, State
-from quizapp.core.errors import StoreError
+from quizapp.core.errors import DamagedStoreError, StoreError
 
 DB_NAME = "progress.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
@@ -187,16 +187,29 @@ class Store:
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per change.
             self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as error:
+            raise StoreError(f"{path}: the progress database cannot be opened: {error}") from error
+        try:
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":
-                raise StoreError(f"{path}: the database cannot use write-ahead logging (mode {mode})")
             # FULL: a commit survives power loss, not only a crash of the app.
             self.db.execute("PRAGMA synchronous = FULL")
             self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA user_version").fetchone()
+        except sqlite3.DatabaseError as error:
+            self.db.close()
+            raise DamagedStoreError(f"{path}: the progress database is damaged and cannot be read ({error})") from error
+        if mode.lower() != "wal":
+            self.db.close()
+            raise StoreError(f"{path}: the database cannot use write-ahead logging (mode {mode})")
+        try:
             self._migrate(migrations)
         except sqlite3.DatabaseError as error:
-            raise StoreError(f"{path}: the progress database cannot be opened: {error}") from error
+            self.db.close()
+            raise StoreError(f"{path}: the progress database could not be upgraded; it was left as it was ({error})") from error
+        except StoreError:
+            self.db.close()
+            raise
 
     def _migrate(self, migrations: list[Callable[[sqlite3.Connection], None]]) -> None:
         with self.transaction():
