@@ -32,6 +32,14 @@ from quizapp.core.errors import DeckFileError, Problem
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
+# The C composer recurses once per nesting level and has no limit of its own: 30,000 nested
+# '[' (a 60 KB file) overflowed the stack and killed the process. A file that could nest deeper
+# than this is measured first, event by event (no recursion), before anything is composed.
+_SAFE_COMPOSE_DEPTH = 200
+# Image paths become file names on the learner's device: keep them within what every file system
+# takes (255 bytes per name on ext4/FAT, room left for the temporary name of an atomic write).
+MAX_IMAGE_PATH_CHARS = 255
+MAX_IMAGE_NAME_BYTES = 120
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -41,6 +49,9 @@ _STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "b
 # Plain YAML types the resolver assigns implicitly; anything else was written as an explicit tag.
 _PLAIN_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TAG + "timestamp", _TAG + "map", _TAG + "seq"})
 _TEXT_TAGS = frozenset({_STR, _INT, _FLOAT, _TAG + "timestamp"})
+# "\ud800" in a double-quoted scalar: libyaml refuses it, the pure-Python loader (as on a phone)
+# returns half of a UTF-16 pair, which no file or database can store as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 DECK_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,63}\Z")
 CARD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
@@ -146,6 +157,8 @@ def _position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
 def _compose(text: str, path: str) -> yaml.Node:
     loader = _Loader(text)
     try:
+        if _could_nest_deeper_than(text, _SAFE_COMPOSE_DEPTH):
+            _refuse_deep_nesting(text, path)
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -163,6 +176,33 @@ def _compose(text: str, path: str) -> yaml.Node:
     if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _NULL):
         raise DeckFileError([Problem(path, 1, 1, "the file is empty; a deck needs format, deck and cards")])
     return root
+
+
+def _could_nest_deeper_than(text: str, depth: int) -> bool:
+    """A cheap upper bound: each flow level needs a '[' or '{', and each block level either more
+    indentation or an indicator ('- ', '? ', ': ') further along its line."""
+    if text.count("[") + text.count("{") > depth:
+        return True
+    return 2 * max(map(len, text.splitlines()), default=0) + 2 > depth
+
+
+def _refuse_deep_nesting(text: str, path: str) -> None:
+    """Walk the parser's events (iteratively) and refuse a node nested deeper than MAX_DEPTH,
+    at its position, as the checker would; YAML syntax errors surface as in `_compose`."""
+    loader = _Loader(text)
+    try:
+        depth = 0
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise DeckFileError([Problem(path, mark.line + 1, mark.column + 1, f"the YAML is nested more than {MAX_DEPTH} levels deep")])
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
 
 
 def _at(node: yaml.Node) -> tuple[int, int]:
@@ -202,6 +242,9 @@ class _Checker:
             return False
         if depth > MAX_DEPTH:
             self.problem(node, f"the YAML is nested more than {MAX_DEPTH} levels deep")
+            return False
+        if isinstance(node, yaml.ScalarNode) and _SURROGATE.search(node.value):
+            self.problem(node, "invalid Unicode character escape: half of a UTF-16 pair (\\ud800 to \\udfff) is not a character")
             return False
         if isinstance(node, yaml.MappingNode):
             return all([self.plain(k, depth + 1) and self.plain(v, depth + 1) for k, v in node.value])
@@ -332,7 +375,13 @@ class _Checker:
         if not text.lower().endswith(IMAGE_SUFFIXES):
             self.problem(node, f"{what} must be an image ({', '.join(IMAGE_SUFFIXES)})")
             return None
-        if self.base_dir is not None and not (self.base_dir / text).is_file():
+        if len(text) > MAX_IMAGE_PATH_CHARS or any(len(part.encode("utf-8", "surrogatepass")) > MAX_IMAGE_NAME_BYTES for part in parts):
+            self.problem(
+                node,
+                f"{what} is too long: at most {MAX_IMAGE_PATH_CHARS} characters, and {MAX_IMAGE_NAME_BYTES} bytes for each folder or file name",
+            )
+            return None
+        if self.base_dir is not None and not _is_file(self.base_dir / text):
             self.problem(node, f"image '{text}' was not found next to the deck file")
             return None
         return text
@@ -571,6 +620,14 @@ class _Checker:
             if ref not in self.source_ids:
                 declared = ", ".join(self.source_ids) or "none"
                 self.problem(node, f"source '{ref}' is not declared in 'sources'{_suggest(ref, self.source_ids)} (declared: {declared})")
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a readable regular file; a name the system cannot even look up is not."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _value_of(node: yaml.Node, key: str) -> yaml.Node | None:

@@ -23,6 +23,10 @@ from quizapp.core.errors import FormatError
 from quizapp.sharing import protowire
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# Fields are HTML that is parsed note by note: 2 MB of tags took 5 s to convert, and a package of
+# a few hundred KB can hold hundreds of MB of them. No deck we could write (8 MB of YAML at most)
+# needs more note text than this, so a package holding more is refused before anything is parsed.
+MAX_NOTES_CHARS = 16 * 2**20
 DEFAULT_ROLLOVER_HOUR = 4
 
 # Anki's original stock kinds (notetypes.proto OriginalStockKind), also "originalStockKind" in JSON.
@@ -114,6 +118,8 @@ def read_collection(path: Path, what: str, *, with_reviews: bool) -> Collection:
             raise FormatError(f"{what} is not an Anki collection (no table {', '.join(sorted(missing))})")
         try:
             return _read(db, tables, with_reviews)
+        except FormatError as error:  # a damaged protobuf setting names its note type or deck
+            raise FormatError(f"{what}: {error}") from None
         except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as error:
             raise FormatError(f"{what} holds data Anki would not write ({type(error).__name__}: {error})") from None
 
@@ -137,6 +143,11 @@ def _connect(path: Path, what: str) -> Iterator[sqlite3.Connection]:
 
 
 def _read(db: sqlite3.Connection, tables: set[str], with_reviews: bool) -> Collection:
+    (notes_chars,) = db.execute("SELECT total(length(flds)) FROM notes").fetchone()
+    if notes_chars > MAX_NOTES_CHARS:
+        raise FormatError(
+            f"holds {notes_chars / 2**20:.0f} MB of note text; quizapp imports at most {MAX_NOTES_CHARS // 2**20} MB from one package"
+        )
     crt, conf_json, models_json, decks_json = db.execute("SELECT crt, conf, models, decks FROM col").fetchone()
     modern = "notetypes" in tables
     config = _modern_config(db) if "config" in tables else _json_object(conf_json)
@@ -194,10 +205,13 @@ def _read(db: sqlite3.Connection, tables: set[str], with_reviews: bool) -> Colle
 def _modern_config(db: sqlite3.Connection) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for key, value in db.execute("SELECT KEY, val FROM config WHERE KEY IN ('rollover', 'creationOffset')"):
-        try:
-            config[_str(key)] = json.loads(bytes(value))
-        except (TypeError, ValueError):
+        # Not bytes(value): for a number that makes a zero-filled buffer that large (2**40 bytes...).
+        if not isinstance(value, bytes):
             continue  # an unreadable setting falls back to Anki's default
+        try:
+            config[_str(key)] = json.loads(value)
+        except (TypeError, ValueError, RecursionError):
+            continue
     return config
 
 

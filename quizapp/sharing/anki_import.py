@@ -49,6 +49,9 @@ from quizapp.sharing.anki_package import AnkiPackage, MediaEntry
 IMAGE_PLACEHOLDER = "(image)"
 EXPLAIN_FIELD = "explain"
 _OPTIONAL_REVERSE_SWITCH = "add reverse"
+# A field longer than this is not a card's text (converting its HTML would take seconds); such a
+# note is left out with a warning.
+MAX_FIELD_CHARS = 256 * 1024
 # Intraday learning dues are epoch seconds; day-based dues are small day numbers.
 _EPOCH_DUE_FLOOR = 1_000_000_000
 
@@ -254,7 +257,8 @@ class _Importer:
                 scheduling.update(self._schedules(deck_id, card, item.rows))
         decks = [
             Deck(
-                info=DeckInfo(id=deck_ids[name], version=1, title=name, description=descriptions.get(name, "")),
+                # Anki allows a blank deck name; a deck file needs a title.
+                info=DeckInfo(id=deck_ids[name], version=1, title=name.strip() or "Anki deck", description=descriptions.get(name, "")),
                 cards=tuple(cards),
             )
             for name, cards in sorted(cards_by_deck.items())
@@ -268,6 +272,12 @@ class _Importer:
         if notetype is None:
             self.warnings.append(f"note {note.id} uses a note type missing from the package; left out")
             return None
+        for name, value in zip(notetype.fields, note.fields, strict=False):
+            if len(value) > MAX_FIELD_CHARS:
+                self.warnings.append(
+                    f"note {note.id}: field '{name}' is {len(value) // 1024:,} KB; at most {MAX_FIELD_CHARS // 1024} KB per field is imported; left out"
+                )
+                return None
         # A damaged note may have more or fewer values than its type has fields; extra ones are dropped.
         texts = {name.casefold(): html_to_text(value) for name, value in zip(notetype.fields, note.fields, strict=False)}
         images = [src for t in texts.values() for src in t.images]
@@ -347,7 +357,7 @@ class _Importer:
             try:
                 out[(deck_id, card.id, row.ord)] = self._schedule(row, self._reviews.get(row.id, []))
             except (OverflowError, OSError, ValueError) as error:
-                raise FormatError(f"Anki card {row.id} has impossible scheduling data ({error})") from None
+                raise FormatError(f"{self.package.label}: Anki card {row.id} has impossible scheduling data ({error})") from None
         return out
 
     def _schedule(self, row: CardRow, reviews: list[Review]) -> ImportedSchedule:

@@ -186,7 +186,7 @@ def read_bundle(source: Path | bytes, *, name: str | None = None) -> Bundle:
     label = name or (Path(source).name if not isinstance(source, bytes) else "the bundle")
     if not isinstance(source, bytes):
         _check_file_size(Path(source), label)
-    with SafeZip(source, max_entries=MAX_ENTRIES, max_total_bytes=MAX_BUNDLE_BYTES, max_entry_bytes=MAX_BUNDLE_BYTES) as archive:
+    with SafeZip(source, max_entries=MAX_ENTRIES, max_total_bytes=MAX_BUNDLE_BYTES, max_entry_bytes=MAX_BUNDLE_BYTES, name=label) as archive:
         if MANIFEST_NAME not in archive:
             raise ArchiveError(f"{label} has no {MANIFEST_NAME}, so it is not a quizapp bundle")
         if archive.size(MANIFEST_NAME) > MAX_MANIFEST_BYTES:
@@ -212,7 +212,22 @@ def read_bundle(source: Path | bytes, *, name: str | None = None) -> Bundle:
         raise ArchiveError(f"{label}: image '{missing[0]}' used by the deck is not in the bundle")
     if unused := sorted(set(contents) - used):
         raise ArchiveError(f"{label}: '{unused[0]}' is not an image any card uses")
+    if clash := _file_and_folder([manifest.deck_file, *contents]):
+        raise ArchiveError(f"{label}: '{clash[0]}' is a file, so '{clash[1]}' cannot be written below it")
     return Bundle(manifest, deck, deck_yaml, contents)
+
+
+def _file_and_folder(names: list[str]) -> tuple[str, str] | None:
+    """Two names of which the first would have to be a file and a folder at once (`a.png` and
+    `a.png/b.png`), compared as case-insensitive file systems would; None if there are none."""
+    folded = {name.casefold(): name for name in names}
+    for name in sorted(names):
+        parts = name.casefold().split("/")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder in folded:
+                return folded[folder], name
+    return None
 
 
 def _check_file_size(path: Path, label: str) -> None:

@@ -9,6 +9,7 @@ and only then does the collection learn about the new version.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,7 +18,7 @@ from quizapp.core.collection import Collection, DeckUpdate
 from quizapp.core.datadir import imported_decks_dir
 from quizapp.core.deck import Deck
 from quizapp.core.deckfile import dump_deck, parse_deck
-from quizapp.core.errors import ArchiveError, FormatError
+from quizapp.core.errors import ArchiveError, FormatError, QuizappError
 from quizapp.sharing.atomic import write_atomically
 
 
@@ -103,16 +104,26 @@ def _install(
     previous: int | None,
 ) -> ImportResult:
     folder = imported_decks_dir(collection.data_dir) / deck.id
-    folder.mkdir(parents=True, exist_ok=True)
-    root = folder.resolve()
-    for name, data in sorted(media.items()):
-        target = (folder / name).resolve()
-        # Names were checked by the deck loader and the zip reader; this guards the folder anyway.
-        if not target.is_relative_to(root) or target == root:
-            raise ArchiveError(f"media file name '{name}' points outside the deck's folder")
-        write_atomically(target, data)
+    new_folder = not folder.exists()
     deck_path = folder / f"{deck.id}.yaml"
-    write_atomically(deck_path, deck_yaml)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        root = folder.resolve()
+        for name, data in sorted(media.items()):
+            target = (folder / name).resolve()
+            # Names were checked by the deck loader and the zip reader; this guards the folder anyway.
+            if not target.is_relative_to(root) or target == root:
+                raise ArchiveError(f"media file name '{name}' points outside the deck's folder")
+            write_atomically(target, data)
+        write_atomically(deck_path, deck_yaml)
+    except (OSError, ArchiveError) as error:
+        # A full disk or a name this file system refuses: leave no half-written new deck behind
+        # (the collection has not been told about it yet).
+        if new_folder:
+            shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(error, ArchiveError):
+            raise
+        raise QuizappError(f"cannot write deck '{deck.id}' into {folder}: {error.strerror or error}") from None
     update = collection.apply_deck(deck, source_path=str(deck_path.resolve()), content_hash=hashlib.sha256(deck_yaml).hexdigest())
     return ImportResult(deck.id, deck.info.title, deck.info.version, previous, update)
 

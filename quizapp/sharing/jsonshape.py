@@ -17,6 +17,9 @@ from typing import Any, NoReturn
 from quizapp.core.errors import QuizappError
 
 SHA256 = re.compile(r"[0-9a-f]{64}\Z")
+# JSON can escape half of a UTF-16 pair ("\ud800"): Python keeps it, but it is not text, and
+# writing, storing or printing it fails later, far from the file that held it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _DuplicateKey(ValueError):
@@ -54,13 +57,17 @@ class JsonReader:
         except UnicodeDecodeError as error:
             raise self.error(f"{self.source}: byte {error.start + 1} is not valid UTF-8") from None
         try:
-            return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+            document = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
         except json.JSONDecodeError as error:
             raise self.error(f"{self.source}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
         except _DuplicateKey as error:
-            raise self.error(f"{self.source}: the key '{error}' appears twice in one object") from None
+            key = str(error).encode("utf-8", "backslashreplace").decode("utf-8")  # printable even if it holds a lone surrogate
+            raise self.error(f"{self.source}: the key '{key}' appears twice in one object") from None
         except (ValueError, RecursionError) as error:
             raise self.error(f"{self.source}: not valid JSON: {error}") from None
+        if (where := _surrogate_at(document)) is not None:
+            self.fail(where, "holds an unpaired surrogate (an escape from \\ud800 to \\udfff), which is not text")
+        return document
 
     def object(self, value: Any, where: str, required: Collection[str], optional: Collection[str] = ()) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -124,6 +131,25 @@ class JsonReader:
 
     def sha256(self, value: Any, where: str) -> str:
         return self.text(value, where, pattern=SHA256, rule="a SHA-256 digest (64 lowercase hex digits)")
+
+
+def _surrogate_at(document: Any) -> str | None:
+    """Where the first text (value or key) holding a lone surrogate is, or None; iterative, so a
+    deeply nested document cannot exhaust the stack."""
+    pending: list[tuple[str, Any]] = [("", document)]
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return where or "the document"
+        elif isinstance(value, dict):
+            for key in value:
+                if _SURROGATE.search(key):
+                    return f"{where}: a key" if where else "a key"
+            pending.extend((_join(where, key), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            pending.extend((f"{where}[{number}]", item) for number, item in reversed(list(enumerate(value))))
+    return None
 
 
 def _join(where: str, key: str) -> str:

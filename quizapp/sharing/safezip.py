@@ -27,14 +27,24 @@ MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 
+try:
+    from lzma import LZMAError
+except ImportError:  # a Python built without lzma (as python-for-android may be) cannot raise it
+
+    class LZMAError(Exception):  # type: ignore[no-redef]
+        pass
+
+
 # zipfile raises these (besides BadZipFile) on damaged data: zlib/bz2/lzma errors, short reads.
-_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError)
+# (bz2 reports damage as OSError; lzma has its own LZMAError, which is no OSError.)
+_DAMAGE = (zipfile.BadZipFile, zlib.error, LZMAError, EOFError, OSError, ValueError, NotImplementedError, RuntimeError)
 
 
 class SafeZip:
     """A zip archive whose entries can be listed and read within limits.
 
-    `source` is a path or the archive's bytes. Limits: `max_entries` entries, `max_entry_bytes`
+    `source` is a path or the archive's bytes; `name` is how messages call it (default: the file's
+    name, or "the archive" for bytes). Limits: `max_entries` entries, `max_entry_bytes`
     unpacked bytes per entry, `max_total_bytes` unpacked bytes for everything read through this
     object (declared sizes are checked at opening; actual bytes while reading).
     """
@@ -46,8 +56,12 @@ class SafeZip:
         max_entries: int = MAX_ENTRIES,
         max_total_bytes: int = MAX_TOTAL_BYTES,
         max_entry_bytes: int = MAX_ENTRY_BYTES,
+        name: str | None = None,
     ) -> None:
-        self.label = "the archive" if isinstance(source, bytes) else f"'{Path(source).name}'"
+        if name is not None:
+            self.label = f"'{name}'"
+        else:
+            self.label = "the archive" if isinstance(source, bytes) else f"'{Path(source).name}'"
         self.max_total_bytes = max_total_bytes
         self.max_entry_bytes = max_entry_bytes
         self._bytes_read = 0

@@ -7,9 +7,11 @@ students and for whoever else is on the network:
   that leads outside; `/` is a small page listing the decks, for a phone's browser.
 - POST is taken at `/reports` only: a class report, size-limited, for a deck the folder serves;
   one per learner and deck, stored beside the folder (never inside it, so never served back).
-- Idle connections time out, request lines and headers are bounded (http.server's limits), and
-  at most `max_connections` are served at once; past that a client gets 503 at once instead of
-  queueing, so memory stays bounded.
+- Each request must arrive whole (request line, headers and body) within the idle timeout of
+  the server starting to wait for it, so neither an idle client nor one that trickles a byte at a
+  time (slowloris) holds a connection for long; request lines and headers are bounded, and at most
+  `max_connections` are served at once; past that a client gets 503 at once instead of queueing,
+  so memory stays bounded.
 - `stop()` closes the listening socket and every open connection.
 """
 
@@ -24,6 +26,7 @@ import shutil
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from http import HTTPStatus
@@ -176,6 +179,10 @@ def qr_text(text: str) -> str:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # socketserver's default listen backlog is 5: a class of 30 connecting at the same moment
+    # overflowed it, and the kernel reset some of their connections. The connection limit
+    # (max_connections, answered with 503) is what bounds the work, not the backlog.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], share: ShareServer) -> None:
         self.share = share
@@ -223,6 +230,34 @@ class _Server(ThreadingHTTPServer):
                 pass
 
 
+class _DeadlineReader(io.RawIOBase):
+    """The connection's incoming bytes under one deadline per request. A socket timeout alone
+    restarts with every byte, so a client sending one byte a second could keep a connection (and
+    its thread) for hours; here every read waits at most until the request's deadline."""
+
+    def __init__(self, connection: socket.socket, idle_timeout: float) -> None:
+        self._connection = connection
+        self._idle_timeout = idle_timeout
+        self.deadline = time.monotonic() + idle_timeout
+
+    def start_request(self) -> None:
+        self.deadline = time.monotonic() + self._idle_timeout
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request did not arrive within the time allowed")
+        self._connection.settimeout(min(remaining, self._idle_timeout))
+        try:
+            return self._connection.recv_into(buffer)
+        finally:
+            # Writing the answer (a bundle, perhaps) gets the whole idle timeout per write again.
+            self._connection.settimeout(self._idle_timeout)
+
+
 class _HeadLimit:
     """The request stream, refusing a request line and headers longer than MAX_HEAD_BYTES in all
     (http.server alone accepts 100 header lines of 64 KB each: 6 MB per connection)."""
@@ -260,11 +295,16 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         # Every read waits at most this long, so an idle or stalled client frees its thread.
         self.connection.settimeout(self.server.share.idle_timeout)
-        self.head = _HeadLimit(self.rfile)
+        # Reads go through the deadline reader instead of the socket's own file, which is closed
+        # here so that it holds no reference keeping the socket open.
+        self.rfile.close()
+        self.deadline = _DeadlineReader(self.connection, self.server.share.idle_timeout)
+        self.head = _HeadLimit(io.BufferedReader(self.deadline))  # type: ignore[arg-type]
         self.rfile = self.head  # type: ignore[assignment]
 
     def handle_one_request(self) -> None:
         self.head.remaining = MAX_HEAD_BYTES  # each request on a kept-alive connection gets its own allowance
+        self.deadline.start_request()
         try:
             super().handle_one_request()
         except http.client.LineTooLong:
@@ -357,14 +397,16 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding"):
             self._refuse(HTTPStatus.LENGTH_REQUIRED, "send the report with a Content-Length")
             return
-        length_text = self.headers.get("Content-Length", "")
-        if not length_text.isdigit():
+        length_text = self.headers.get("Content-Length", "").strip()
+        # isdigit() alone takes '²' and other digits int() refuses; and int() refuses more than
+        # 4300 digits: a length longer than 12 digits is too large anyway.
+        if not (length_text.isascii() and length_text.isdigit()):
             self._refuse(HTTPStatus.LENGTH_REQUIRED, "send the report with a Content-Length")
             return
-        length = int(length_text)
-        if length > MAX_REPORT_BYTES:
+        if len(length_text) > 12 or int(length_text) > MAX_REPORT_BYTES:
             self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"a report may be at most {MAX_REPORT_BYTES // 1024} KB")
             return
+        length = int(length_text)
         body = self.rfile.read(length)
         if len(body) != length:
             self.close_connection = True
