@@ -460,7 +460,7 @@ class Collection:
         done = studied_today(self.store, deck_ids, today)
         allowances = {}
         for deck_id in deck_ids:
-            options = self.deck_options(deck_id)
+            options = self.scheduler(deck_id).options  # cached per deck; deck_options() reads the store
             new_done, review_done = done.get(deck_id, (0, 0))
             allowances[deck_id] = Allowance(max(0, options.new_per_day - new_done), max(0, options.reviews_per_day - review_done))
         return allowances

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from fsrs.scheduler import DEFAULT_PARAMETERS
@@ -33,7 +33,7 @@ class DeckOptions:
             raise ValueError("learning steps must be positive")
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict deep-copies: 15x slower
         for name in ("learning_steps", "relearning_steps", "parameters"):
             data[name] = list(data[name])
         return data

@@ -16,6 +16,7 @@ from quizapp.core.store import (
 )
 
 LEARN_AHEAD_MS = 20 * 60 * 1000  # Anki's default: learning cards due within 20 min count as due
+DECKS_PER_STATEMENT = 200  # decks per compound statement: SQLite allows 500 SELECTs in one
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,11 @@ def _in(deck_ids: list[str]) -> str:
 
 def studied_today(store: Store, deck_ids: list[str], today: int) -> dict[str, tuple[int, int]]:
     """Per deck: (new cards introduced today, review cards answered today), counting toward limits."""
+    # "+deck_id" keeps SQLite off the per-card index: for some deck lists it would pick that one
+    # to group by deck, and read every review ever logged instead of today's.
     rows = store.query(
         f"SELECT deck_id, sum(state_before = 'new'), sum(state_before = 'review') FROM revlog"
-        f" WHERE day = ? AND kind != 'manual' AND deck_id IN ({_in(deck_ids)}) GROUP BY deck_id",
+        f" WHERE day = ? AND kind != 'manual' AND +deck_id IN ({_in(deck_ids)}) GROUP BY deck_id",
         (today, *deck_ids),
     )
     return {deck_id: (new or 0, review or 0) for deck_id, new, review in rows}
@@ -60,41 +63,34 @@ def studied_today(store: Store, deck_ids: list[str], today: int) -> dict[str, tu
 def counts_by_deck(
     store: Store, deck_ids: list[str], allowances: dict[str, Allowance], today: int, now_ms: int
 ) -> dict[str, DueCounts]:
-    """Today's new / learning / review counts per deck, within each deck's allowance."""
-    if not deck_ids:
-        return {}
-    marks = _in(deck_ids)
-    new = dict(store.query(f"SELECT deck_id, count(*) FROM cards WHERE deck_id IN ({marks}) AND queue = {QUEUE_NEW} GROUP BY deck_id", deck_ids))
-    review = dict(
-        store.query(
-            f"SELECT deck_id, count(*) FROM cards WHERE deck_id IN ({marks}) AND queue = {QUEUE_REVIEW}"
-            " AND due_day <= ? GROUP BY deck_id",
-            (*deck_ids, today),
-        )
-    )
-    day_learn = dict(
-        store.query(
-            f"SELECT deck_id, count(*) FROM cards WHERE deck_id IN ({marks}) AND queue = {QUEUE_DAY_LEARN}"
-            " AND due_day <= ? GROUP BY deck_id",
-            (*deck_ids, today),
-        )
-    )
-    learn = dict(
-        store.query(
-            f"SELECT deck_id, count(*) FROM cards WHERE queue = {QUEUE_LEARN} AND due_at <= ?"
-            f" AND deck_id IN ({marks}) GROUP BY deck_id",
-            (now_ms + LEARN_AHEAD_MS, *deck_ids),
-        )
-    )
+    """Today's new / learning / review counts per deck, within each deck's allowance.
+
+    New and review cards are counted only up to the allowance (LIMIT), so a deck with 25,000
+    overdue reviews costs as little as one with 200: the count stops where the limit does.
+    All decks go in one statement (one block per deck), as a study session asks before every card.
+    """
     counts = {}
-    for deck_id in deck_ids:
-        allowance = allowances[deck_id]
-        counts[deck_id] = DueCounts(
-            new=min(new.get(deck_id, 0), allowance.new),
-            learning=learn.get(deck_id, 0) + day_learn.get(deck_id, 0),
-            review=min(review.get(deck_id, 0), allowance.review),
-        )
+    for chunk in _chunks(deck_ids):
+        blocks, params = [], {"today": today, "until": now_ms + LEARN_AHEAD_MS}
+        for index, deck_id in enumerate(chunk):
+            blocks.append(
+                f"SELECT :deck{index},"
+                f" (SELECT count(*) FROM (SELECT 1 FROM cards WHERE deck_id = :deck{index} AND queue = {QUEUE_NEW} LIMIT :new{index})),"
+                f" (SELECT count(*) FROM cards WHERE deck_id = :deck{index} AND queue = {QUEUE_LEARN} AND due_at <= :until),"
+                f" (SELECT count(*) FROM cards WHERE deck_id = :deck{index} AND queue = {QUEUE_DAY_LEARN} AND due_day <= :today),"
+                " (SELECT count(*) FROM (SELECT 1 FROM cards"
+                f" WHERE deck_id = :deck{index} AND queue = {QUEUE_REVIEW} AND due_day <= :today LIMIT :review{index}))"
+            )
+            allowance = allowances[deck_id]
+            params |= {f"deck{index}": deck_id, f"new{index}": allowance.new, f"review{index}": allowance.review}
+        for deck_id, new, learn, day_learn, review in store.query(" UNION ALL ".join(blocks), params):
+            counts[deck_id] = DueCounts(new=new, learning=learn + day_learn, review=review)
     return counts
+
+
+def _chunks(deck_ids: list[str]) -> list[list[str]]:
+    """Deck lists cut to the size of one compound statement (SQLite allows 500 parts by default)."""
+    return [deck_ids[start : start + DECKS_PER_STATEMENT] for start in range(0, len(deck_ids), DECKS_PER_STATEMENT)]
 
 
 @dataclass(frozen=True)
@@ -106,19 +102,23 @@ class Candidate:
 _KEY = "deck_id, card_id, sibling"
 
 
-def _first_per_deck(store: Store, sql: str, deck_ids: list[str], params: tuple[Any, ...], exclude: CardKey | None) -> tuple[Any, ...] | None:
-    """Run `sql` (ordered by its sort columns, then the key) deck by deck and take the smallest row.
+def _per_deck(store: Store, sql: str, deck_ids: list[str], params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The rows of `sql` (a `deck_id = ?` query, then `params`) for every deck, in one statement.
 
     One small index range per deck is far cheaper than sorting every due card of all decks.
     """
-    best: tuple[Any, ...] | None = None
-    for deck_id in deck_ids:
-        for row in store.query(sql, (deck_id, *params)):
-            if _key(row[-3:]) != exclude:
-                if best is None or row < best:
-                    best = tuple(row)
-                break
-    return best
+    rows: list[tuple[Any, ...]] = []
+    for chunk in _chunks(deck_ids):
+        union = " UNION ALL ".join([f"SELECT * FROM ({sql})"] * len(chunk))
+        rows += store.query(union, [value for deck_id in chunk for value in (deck_id, *params)])
+    return rows
+
+
+def _first_per_deck(store: Store, sql: str, deck_ids: list[str], params: tuple[Any, ...], exclude: CardKey | None) -> tuple[Any, ...] | None:
+    """The smallest row of `sql` (ordered by its sort columns, then the key, with a LIMIT that
+    leaves a second row per deck when `exclude` is given) over all decks, other than `exclude`."""
+    rows = [row for row in _per_deck(store, sql, deck_ids, params) if _key(row[-3:]) != exclude]
+    return min(rows, default=None)
 
 
 def next_learning(store: Store, deck_ids: list[str], until_ms: int, exclude: CardKey | None = None) -> Candidate | None:
@@ -159,25 +159,30 @@ def queue_name(state: CardState) -> str:
 
 def next_new(store: Store, deck_ids: list[str]) -> Candidate | None:
     """The first new card of the first deck (in the given order) that has one."""
-    for deck_id in deck_ids:
-        row = store.query_one(
-            f"SELECT {_KEY} FROM cards WHERE deck_id = ? AND queue = {QUEUE_NEW} ORDER BY position, sibling LIMIT 1",
-            (deck_id,),
-        )
-        if row:
-            return Candidate(_key(row), QUEUE_NEW)
-    return None
+    firsts = _per_deck(store, f"SELECT {_KEY} FROM cards WHERE deck_id = ? AND queue = {QUEUE_NEW} ORDER BY position, sibling LIMIT 1", deck_ids)
+    if not firsts:
+        return None
+    order = {deck_id: index for index, deck_id in enumerate(deck_ids)}
+    return Candidate(_key(min(firsts, key=lambda row: order[row[0]])), QUEUE_NEW)
 
 
 def next_due_ms(store: Store, deck_ids: list[str], today: int, day_start_ms: Any) -> int | None:
     """When the next not-yet-due card becomes due, as epoch ms; None when nothing is scheduled."""
-    marks = _in(deck_ids)
-    learn = store.query_one(f"SELECT min(due_at) FROM cards WHERE queue = {QUEUE_LEARN} AND deck_id IN ({marks})", deck_ids)
-    day = store.query_one(
-        f"SELECT min(due_day) FROM cards WHERE queue IN ({QUEUE_REVIEW}, {QUEUE_DAY_LEARN}) AND due_day > ? AND deck_id IN ({marks})",
-        (today, *deck_ids),
+    learn = _first_per_deck(
+        store, f"SELECT due_at, {_KEY} FROM cards WHERE deck_id = ? AND queue = {QUEUE_LEARN} ORDER BY due_at LIMIT 1", deck_ids, (), None
     )
-    options = [value for value in ((learn or (None,))[0], day_start_ms(day[0]) if day and day[0] is not None else None) if value is not None]
+    days = [
+        _first_per_deck(
+            store,
+            f"SELECT due_day, {_KEY} FROM cards WHERE deck_id = ? AND queue = {queue} AND due_day > ? ORDER BY due_day LIMIT 1",
+            deck_ids,
+            (today,),
+            None,
+        )
+        for queue in (QUEUE_REVIEW, QUEUE_DAY_LEARN)
+    ]
+    first_day = min((row[0] for row in days if row), default=None)
+    options = [value for value in (learn[0] if learn else None, day_start_ms(first_day) if first_day is not None else None) if value is not None]
     return min(options) if options else None
 
 

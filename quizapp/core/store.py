@@ -99,9 +99,15 @@ def _schema_v1(db: sqlite3.Connection) -> None:
             retired INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (deck_id, card_id, sibling)
         ) WITHOUT ROWID;
+        -- Partial indexes hold only the rows their queries want: smaller, and an answer touches
+        -- only the indexes of the queues the card leaves and enters. A query must repeat the
+        -- index's condition literally (queue = 0) for SQLite to use it, and the condition's column
+        -- is also indexed so that the index alone answers the query (SQLite re-checks it).
         CREATE INDEX cards_by_day ON cards (deck_id, queue, due_day, shuffle);
-        CREATE INDEX cards_by_time ON cards (queue, due_at) WHERE queue = 1;
-        CREATE INDEX cards_new ON cards (deck_id, queue, position, sibling);
+        CREATE INDEX cards_by_time ON cards (deck_id, queue, due_at) WHERE queue = 1;
+        CREATE INDEX cards_new ON cards (deck_id, queue, position, sibling) WHERE queue = 0;
+        CREATE INDEX cards_buried ON cards (buried_day) WHERE queue = -2;
+        CREATE INDEX entries_live ON entries (deck_id, retired) WHERE retired = 0;
         CREATE TABLE revlog (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             deck_id TEXT NOT NULL,

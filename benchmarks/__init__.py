@@ -1,0 +1,1 @@
+"""Performance of quizapp against Anki and bare baselines: run `python benchmarks/run.py`."""
