@@ -1,0 +1,225 @@
+"""Ways to answer a question: pick, true/false, type, put in order, match. Shared by the study
+and quiz screens.
+
+A widget shows a `Question`, collects one response and fires `on_response` with it, in the form
+`Question.check` takes; the screen checks it with the core and calls `show_result` to mark what
+was right.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+)
+from kivy.uix.boxlayout import BoxLayout
+
+from quizapp.core.answers import TypedResult
+from quizapp.core.quiz import Question, QuestionKind
+from quizapp.ui.text import typed_diff_markup
+from quizapp.ui.widgets import OptionButton, load_kv_once
+
+
+class AnswerWidget(BoxLayout):
+    question: Question = ObjectProperty()
+    answered = BooleanProperty(False)
+
+    __events__ = ("on_response",)
+
+    def __init__(self, question: Question, **kwargs: Any) -> None:
+        super().__init__(question=question, **kwargs)
+        self.response: Any = None
+        self.build()
+
+    def build(self) -> None:
+        """Create the parts that depend on the question."""
+
+    def respond(self, response: Any) -> None:
+        """Give the response, once."""
+        if self.answered:
+            return
+        self.answered = True
+        self.response = response
+        self.dispatch("on_response", response)
+
+    def show_result(self, typed: TypedResult | None = None) -> None:
+        """Mark the response after checking (`typed` is the type-in verdict)."""
+
+    def on_response(self, response: Any) -> None:
+        pass
+
+
+def _option(label: str, on_release: Any) -> OptionButton:
+    button = OptionButton(label=label)
+    button.bind(on_release=on_release)
+    return button
+
+
+class ChoiceAnswer(AnswerWidget):
+    """Tap the answer; with several right answers, tap each and then Check."""
+
+    def build(self) -> None:
+        self.buttons = {option: _option(option, self._tapped) for option in self.question.options}
+        for button in self.buttons.values():
+            self.ids.options.add_widget(button)
+        if self.question.multiple_answers:
+            self.check_button = Factory.PrimaryButton(text="Check")
+            self.check_button.bind(on_release=lambda _button: self.check_selection())
+            self.bind(answered=self.check_button.setter("disabled"))
+            self.add_widget(self.check_button)
+
+    def _tapped(self, button: OptionButton) -> None:
+        if self.answered:
+            return
+        if not self.question.multiple_answers:
+            button.mark = "selected"
+            self.respond(button.label)
+            return
+        button.mark = "" if button.mark == "selected" else "selected"
+
+    def check_selection(self) -> None:
+        self.respond(tuple(option for option, button in self.buttons.items() if button.mark == "selected"))
+
+    def show_result(self, typed: TypedResult | None = None) -> None:
+        for option, button in self.buttons.items():
+            picked = button.mark == "selected"
+            button.mark = "right" if option in self.question.right else ("wrong" if picked else "")
+
+
+class TrueFalseAnswer(AnswerWidget):
+    def respond_bool(self, value: bool) -> None:
+        self.ids.true_button.mark = "selected" if value else ""
+        self.ids.false_button.mark = "" if value else "selected"
+        self.respond(value)
+
+    def show_result(self, typed: TypedResult | None = None) -> None:
+        for value, button in ((True, self.ids.true_button), (False, self.ids.false_button)):
+            picked = self.response is value
+            button.mark = "right" if value is self.question.truth else ("wrong" if picked else "")
+
+
+class TypeInAnswer(AnswerWidget):
+    typed_markup = ObjectProperty(("", ""))
+
+    def build(self) -> None:
+        # Focus the field so a desktop learner can type at once (a phone shows its keyboard).
+        Clock.schedule_once(lambda _dt: setattr(self.ids.field, "focus", not self.answered))
+
+    def submit(self) -> None:
+        # Enter in the field also reaches the window's shortcuts, where on the answer side it
+        # would rate the card. Answering on the next frame lets that same press find the field
+        # still focused, so the shortcuts leave it alone.
+        Clock.schedule_once(lambda _dt: self._submit_now())
+
+    def _submit_now(self) -> None:
+        if not self.answered:
+            self.ids.field.focus = False
+            self.respond(self.ids.field.text)
+
+    def show_result(self, typed: TypedResult | None = None) -> None:
+        if typed is not None:
+            theme = App.get_running_app().theme
+            self.typed_markup = typed_diff_markup(typed, theme.hex("wrong"), theme.hex("right"))
+
+
+class OrderAnswer(AnswerWidget):
+    """Tap the steps in the order they happen; tap a placed step to put it back."""
+
+    placed = ListProperty()
+    left = NumericProperty(0)
+
+    def build(self) -> None:
+        self._refresh()
+
+    def place(self, step: str) -> None:
+        if not self.answered:
+            self.placed.append(step)
+            self._refresh()
+
+    def take_back(self, step: str) -> None:
+        if not self.answered:
+            self.placed.remove(step)
+            self._refresh()
+
+    def _refresh(self) -> None:
+        remaining = list(self.question.options)
+        for step in self.placed:
+            remaining.remove(step)
+        self.left = len(remaining)
+        self.ids.placed_list.clear_widgets()
+        for number, step in enumerate(self.placed, 1):
+            self.ids.placed_list.add_widget(_option(f"{number}. {step}", lambda _b, step=step: self.take_back(step)))
+        self.ids.remaining_list.clear_widgets()
+        for step in remaining:
+            self.ids.remaining_list.add_widget(_option(step, lambda _b, step=step: self.place(step)))
+
+    def check_order(self) -> None:
+        self.respond(tuple(self.placed))
+
+    def show_result(self, typed: TypedResult | None = None) -> None:
+        for button, step, right in zip(reversed(self.ids.placed_list.children), self.placed, self.question.right):
+            button.mark = "right" if step == right else "wrong"
+
+
+class MatchAnswer(AnswerWidget):
+    """Tap an item, then the choice that goes with it; the next open item is picked for you."""
+
+    chosen = ObjectProperty({})
+    current = ObjectProperty(None, allownone=True)
+
+    def build(self) -> None:
+        self.chosen = {}
+        self.item_buttons = {item: _option(item, lambda _b, item=item: self.select(item)) for item in self.question.items}
+        for button in self.item_buttons.values():
+            self.ids.item_list.add_widget(button)
+        for option in self.question.options:
+            self.ids.choice_list.add_widget(_option(option, lambda _b, option=option: self.assign(option)))
+        self.select(self.question.items[0])
+
+    def select(self, item: str) -> None:
+        if not self.answered:
+            self.current = item
+            self._refresh()
+
+    def assign(self, option: str) -> None:
+        if self.answered or self.current is None:
+            return
+        self.chosen = {**self.chosen, self.current: option}
+        self.current = next((item for item in self.question.items if item not in self.chosen), None)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        for item, button in self.item_buttons.items():
+            button.label = f"{item}  →  {self.chosen.get(item, '?')}"
+            button.mark = "selected" if item == self.current else ""
+
+    def check_matches(self) -> None:
+        self.respond(dict(self.chosen))
+
+    def show_result(self, typed: TypedResult | None = None) -> None:
+        right = dict(self.question.pairs)
+        for item, button in self.item_buttons.items():
+            button.mark = "right" if self.chosen.get(item) == right[item] else "wrong"
+
+
+ANSWER_WIDGETS: dict[QuestionKind, type[AnswerWidget]] = {
+    QuestionKind.CHOICE: ChoiceAnswer,
+    QuestionKind.TRUEFALSE: TrueFalseAnswer,
+    QuestionKind.TYPEIN: TypeInAnswer,
+    QuestionKind.ORDER: OrderAnswer,
+    QuestionKind.MATCH: MatchAnswer,
+}
+
+
+def answer_widget_for(question: Question) -> AnswerWidget:
+    return ANSWER_WIDGETS[question.kind](question)
+
+
+load_kv_once(__file__)

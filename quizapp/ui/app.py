@@ -1,0 +1,309 @@
+"""The Kivy app: opens the collection, loads decks in the background, and moves between screens.
+
+Screens are imported (and their .kv loaded) the first time the learner opens them, so a phone
+shows the home screen without paying for the others. Back (Esc on a desktop, the back button or
+gesture on Android) goes back one screen; only on the home screen does it leave the app. The
+screen stack is saved on every move, on pause and on quit, and rebuilt at the next start.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+)
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.utils import platform
+
+from quizapp.core.collection import DECK_SUFFIXES, Collection
+from quizapp.core.datadir import (
+    ENV_VAR,
+    bundled_decks_dir,
+    default_data_dir,
+    imported_decks_dir,
+)
+from quizapp.core.errors import QuizappError
+from quizapp.core.help import HelpContent, load_help
+from quizapp.core.settings import Settings
+from quizapp.ui.android_share import (
+    DeckReceiver,
+    IncomingDeck,
+    import_incoming,
+    share_deck,
+)
+from quizapp.ui.theme import ASSETS_DIR, Theme, register_fonts
+from quizapp.ui.widgets import AppScreen
+
+CollectionFactory = Callable[[Path], Collection]
+
+KEY_BACK = 27  # Esc on a keyboard; SDL2 maps Android's back button and gesture to it too
+UI_STATE_KEY = "ui_state"  # store setting: the screen stack to come back to after a restart
+
+# Screen name -> "module.Class"; a module is imported on first use only.
+SCREENS = {
+    "home": "quizapp.ui.screens.home.HomeScreen",
+    "study": "quizapp.ui.screens.study.StudyScreen",
+    "quiz_setup": "quizapp.ui.screens.quiz_setup.QuizSetupScreen",
+    "quiz": "quizapp.ui.screens.quiz.QuizScreen",
+    "stats": "quizapp.ui.screens.stats.StatsScreen",
+    "browse": "quizapp.ui.screens.browse.BrowseScreen",
+    "card": "quizapp.ui.screens.card.CardScreen",
+    "settings": "quizapp.ui.screens.settings.SettingsScreen",
+    "help": "quizapp.ui.screens.help.HelpScreen",
+}
+
+
+def deck_files(folders: Sequence[Path]) -> list[Path]:
+    """Deck files in the folders, in the order `Collection.sync_files` reads them."""
+    return [
+        file
+        for folder in folders
+        if folder.is_dir()
+        for file in sorted(folder.iterdir())
+        if file.suffix in DECK_SUFFIXES and file.is_file()
+    ]
+
+
+class QuizApp(App):
+    theme = ObjectProperty(None)
+    loading = BooleanProperty(True)
+    load_done = NumericProperty(0)
+    load_total = NumericProperty(0)
+    load_problems = ListProperty()  # lines to show on the home screen
+    notices = ListProperty()  # what a deck import or share did, shown on the home screen
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        collection_factory: CollectionFactory | None = None,
+        deck_folders: Sequence[Path] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`data_dir`, `collection_factory` and `deck_folders` let tests and the screenshot
+        script use a temporary folder, a fixed clock and their own decks."""
+        super().__init__(**kwargs)
+        self.title = "quizapp"
+        self.icon = str(ASSETS_DIR / "icon.png")
+        self._data_dir = data_dir
+        self._collection_factory = collection_factory or (lambda directory: Collection.open(directory))
+        self._deck_folders = deck_folders
+        self._stack: list[str] = []
+        self._loader: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._help: HelpContent | None = None
+        self._saved_stack: list[dict[str, Any]] = []
+        self.collection: Collection
+        self.manager: ScreenManager
+
+    # -- start and stop -----------------------------------------------------------------------------
+
+    @property
+    def data_dir(self) -> Path:
+        if self._data_dir is not None:
+            return self._data_dir
+        if platform == "android" and not os.environ.get(ENV_VAR):
+            return Path(self.user_data_dir)
+        return default_data_dir()
+
+    def build(self) -> ScreenManager:
+        register_fonts()
+        self.collection = self._collection_factory(self.data_dir)
+        settings = self.collection.settings
+        self.theme = Theme(settings.theme, settings.font_scale)
+        Window.clearcolor = self.theme.background
+        self.theme.bind(background=lambda _theme, colour: setattr(Window, "clearcolor", colour))
+        # On a phone the on-screen keyboard pushes the layout up instead of hiding the text field.
+        Window.softinput_mode = "below_target"
+        Window.bind(on_keyboard=self._on_keyboard)
+        self.manager = ScreenManager(transition=NoTransition())
+        # Read before opening home: opening a screen saves the stack.
+        self._saved_stack = self.collection.store.get_setting(UI_STATE_KEY, [])
+        self.open_screen("home")
+        self._start_loading()
+        # On Android, .quizdeck files opened with or shared to the app arrive here (a no-op elsewhere).
+        self._deck_receiver = DeckReceiver(self.receive_deck, lambda name, message: self.add_notice(f"{name}: {message}"))
+        self._deck_receiver.start()
+        return self.manager
+
+    def on_pause(self) -> bool:
+        self.save_ui_state()
+        return True  # stay alive in the background instead of being closed
+
+    def on_resume(self) -> None:
+        # The study day may have rolled over while the app slept.
+        self.current_screen().on_return()
+
+    def on_stop(self) -> None:
+        Window.unbind(on_keyboard=self._on_keyboard)
+        self._deck_receiver.stop()
+        self._stopping.set()
+        if self._loader is not None:
+            self._loader.join()
+        self.save_ui_state()
+        self.collection.close()
+
+    # -- loading decks off the UI thread ------------------------------------------------------------
+
+    @property
+    def deck_folders(self) -> list[Path]:
+        if self._deck_folders is not None:
+            return list(self._deck_folders)
+        return [bundled_decks_dir(), imported_decks_dir(self.data_dir)]
+
+    def _start_loading(self) -> None:
+        folders = self.deck_folders
+        files = deck_files(folders)
+        self.loading, self.load_done, self.load_total = True, 0, len(files)
+        self._loader = threading.Thread(target=self._load_decks, args=(files, folders), name="deck-loader", daemon=True)
+        self._loader.start()
+
+    def _load_decks(self, files: list[Path], folders: list[Path]) -> None:
+        """Runs in the loader thread; widgets are only touched through Clock callbacks."""
+        try:
+            # One file at a time so the progress bar moves; unchanged files are only hashed.
+            for done, file in enumerate(files, 1):
+                if self._stopping.is_set():
+                    return
+                self.collection.sync_files([file])
+                Clock.schedule_once(lambda _dt, done=done: setattr(self, "load_done", done))
+            # Once more over the folders: hides decks whose file is gone and gathers the problems.
+            report = self.collection.sync_files([folder for folder in folders if folder.is_dir()])
+            problems = [str(problem) for problem in report.problems]
+        except Exception as error:  # noqa: BLE001 - any failure must end the loading state and be shown
+            problems = [f"The decks could not be loaded: {error}"]
+        Clock.schedule_once(lambda _dt: self._finish_loading(problems))
+
+    def _finish_loading(self, problems: list[str]) -> None:
+        self.load_problems = problems
+        self.loading = False
+        if self._stack == ["home"]:
+            self._restore_ui_state()
+
+    # -- deck files arriving and leaving -------------------------------------------------------------
+
+    def receive_deck(self, deck: IncomingDeck) -> None:
+        """Install a deck file handed to the app, off the UI thread; the outcome shows on home."""
+        self.run_in_background(lambda: import_incoming(self.collection, deck).message())
+
+    def share_deck(self, deck_id: str) -> None:
+        """Offer a deck through Android's share sheet."""
+        try:
+            shared = share_deck(self.collection, deck_id)
+        except QuizappError as error:
+            self.add_notice(str(error))
+            return
+        self.add_notice(f"Shared {shared.name}; a copy is in Download/{self.title}.")
+
+    def run_in_background(self, work: Callable[[], str]) -> None:
+        """Run `work` on a worker thread; its one-line outcome, or its error, becomes a notice."""
+
+        def run() -> None:
+            try:
+                outcome = work()
+            except QuizappError as error:
+                outcome = str(error)
+            Clock.schedule_once(lambda _dt: self.add_notice(outcome))
+            Clock.schedule_once(lambda _dt: self.current_screen().on_return())
+
+        threading.Thread(target=run, name="background-work", daemon=True).start()
+
+    def add_notice(self, text: str) -> None:
+        self.notices = [*self.notices, text]
+
+    # -- screens ------------------------------------------------------------------------------------
+
+    def screen(self, name: str) -> AppScreen:
+        """The screen called `name`, created (and its module imported) on first use."""
+        if not self.manager.has_screen(name):
+            module_name, class_name = SCREENS[name].rsplit(".", 1)
+            screen_class = getattr(importlib.import_module(module_name), class_name)
+            self.manager.add_widget(screen_class(name=name))
+        screen: AppScreen = self.manager.get_screen(name)
+        return screen
+
+    def current_screen(self) -> AppScreen:
+        return self.screen(self._stack[-1])
+
+    @property
+    def stack(self) -> tuple[str, ...]:
+        """Screen names from home to the current one."""
+        return tuple(self._stack)
+
+    def open_screen(self, name: str, **params: Any) -> AppScreen:
+        """Show a screen on top of the current one. A screen already in the stack is returned
+        to, with the screens above it dropped, so Back never cycles."""
+        screen = self.screen(name)
+        screen.prepare(**params)
+        if name in self._stack:
+            del self._stack[self._stack.index(name) :]
+        self._stack.append(name)
+        self.manager.current = name
+        self.save_ui_state()
+        return screen
+
+    def go_back(self) -> bool:
+        """Go back one screen; False on the home screen (there is nothing to go back to)."""
+        if len(self._stack) < 2:
+            return False
+        self._stack.pop()
+        self.manager.current = self._stack[-1]
+        self.current_screen().on_return()
+        self.save_ui_state()
+        return True
+
+    def go_home(self) -> None:
+        self.open_screen("home")
+
+    def _on_keyboard(self, _window: Any, key: int, _scancode: int, codepoint: str | None, modifiers: list[str]) -> bool:
+        if key == KEY_BACK:
+            # On the home screen Kivy's own handler runs: on Android the app goes to the background.
+            return self.go_back()
+        screen = self.current_screen()
+        if screen.typing():
+            return False
+        return screen.handle_key(key, codepoint, list(modifiers))
+
+    # -- state kept across restarts ------------------------------------------------------------------
+
+    def save_ui_state(self) -> None:
+        entries = []
+        for name in self._stack:
+            screen = self.screen(name)
+            if not screen.restorable:
+                break
+            entries.append({"screen": name, "params": screen.saved_params()})
+        self.collection.store.set_setting(UI_STATE_KEY, entries)
+
+    def _restore_ui_state(self) -> None:
+        for entry in self._saved_stack[1:]:  # the first is home, already open
+            try:
+                self.open_screen(entry["screen"], **entry["params"])
+            # Saved state may name a deck or card that is gone, or come from another app version.
+            except (KeyError, TypeError, ValueError, QuizappError):
+                break
+
+    def help_content(self) -> HelpContent:
+        """The bundled "Get help now" content, read once; raises DeckFileError if it is broken."""
+        if self._help is None:
+            self._help = load_help()
+        return self._help
+
+    # -- settings ---------------------------------------------------------------------------------------
+
+    def change_settings(self, **changes: Any) -> Settings:
+        """Change and persist settings; theme and text size apply at once."""
+        settings = self.collection.update_settings(**changes)
+        self.theme.apply(settings.theme, settings.font_scale)
+        return settings

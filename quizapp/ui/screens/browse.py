@@ -1,0 +1,84 @@
+"""Browse: search cards by text and tag; a row opens the card with its history."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import ListProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+
+from quizapp.core.collection import BrowseRow, Collection
+from quizapp.ui.widgets import AppScreen, load_kv_once
+
+ALL_TAGS = "All tags"
+SEARCH_DELAY = 0.3  # seconds after the last keystroke, so typing stays smooth
+RESULT_LIMIT = 500
+
+
+def state_words(row: BrowseRow, collection: Collection, tz: tzinfo) -> str:
+    """"review · due 12 Mar · suspended": where a card stands, in a few words."""
+    words = [row.state.state.value]
+    due = collection.due_date(row.state)
+    if due is not None:
+        words.append("due " + due.astimezone(tz).strftime("%d %b %Y"))
+    words += [flag for flag, on in (("suspended", row.suspended), ("buried", row.buried), ("leech", row.leech)) if on]
+    return " · ".join(words)
+
+
+class BrowseRowView(ButtonBehavior, BoxLayout):
+    key = ListProperty()
+    prompt = StringProperty()
+    detail = StringProperty()
+
+    def on_release(self) -> None:
+        App.get_running_app().open_screen("card", key=list(self.key))
+
+
+class BrowseScreen(AppScreen):
+    tag_choice = StringProperty(ALL_TAGS)
+    tag_names = ListProperty([ALL_TAGS])
+    result_text = StringProperty()
+
+    def on_kv_post(self, base_widget: Any) -> None:
+        self._search_soon = Clock.create_trigger(lambda _dt: self.search(), SEARCH_DELAY)
+
+    def prepare(self, text: str = "", tag: str | None = None, **_params: Any) -> None:
+        self.tag_names = [ALL_TAGS, *self.app.collection.tags()]
+        self.tag_choice = tag if tag in self.tag_names else ALL_TAGS
+        self.ids.search_field.text = text
+        self.search()
+
+    def saved_params(self) -> dict[str, Any]:
+        return {"text": self.ids.search_field.text, "tag": self.tag}
+
+    def on_return(self) -> None:
+        self.search()
+
+    @property
+    def tag(self) -> str | None:
+        return None if self.tag_choice == ALL_TAGS else self.tag_choice
+
+    def text_changed(self) -> None:
+        self._search_soon()
+
+    def choose_tag(self, tag: str) -> None:
+        if tag != self.tag_choice:
+            self.tag_choice = tag
+            self.search()
+
+    def search(self) -> None:
+        collection = self.app.collection
+        rows = collection.search(self.ids.search_field.text, self.tag, limit=RESULT_LIMIT)
+        titles = {deck.deck_id: deck.title for deck in collection.decks()}
+        self.ids.results.data = [
+            {"key": list(row.key), "prompt": row.prompt, "detail": f"{titles.get(row.key[0], row.key[0])} · {state_words(row, collection, collection.tz)}"}
+            for row in rows
+        ]
+        self.result_text = f"{len(rows)} cards" if len(rows) < RESULT_LIMIT else f"The first {RESULT_LIMIT} cards; type more to narrow the search"
+
+
+load_kv_once(__file__)

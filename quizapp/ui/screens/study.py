@@ -1,0 +1,236 @@
+"""Study: one card at a time from a `StudySession`.
+
+The question side shows the prompt (and, for choice, true/false, type-in, order and match cards,
+a way to answer). Tap "Show answer", Space or Enter reveals the answer side: the answer, the
+explanation, the source and four rating buttons with their next intervals (keys 1-4; Space and
+Enter pick the suggested rating, or Good). Undo (button or Ctrl+Z) takes the last rating back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from kivy.factory import Factory
+from kivy.properties import (
+    BooleanProperty,
+    NumericProperty,
+    OptionProperty,
+    StringProperty,
+)
+from kivy.utils import escape_markup
+
+from quizapp.core.answers import check_typed
+from quizapp.core.card_state import Rating
+from quizapp.core.deck import Cloze
+from quizapp.core.quiz import Question, QuestionKind
+from quizapp.core.session import StudyCard, StudySession
+from quizapp.ui.answer_widgets import AnswerWidget, answer_widget_for
+from quizapp.ui.card_questions import question_for_card, suggested_rating
+from quizapp.ui.text import (
+    RATING_NAMES,
+    cloze_answer_markup,
+    coloured,
+    counts_markup,
+    describe_due,
+    percent,
+    source_lines,
+)
+from quizapp.ui.widgets import AppButton, AppScreen, WrapLabel, load_kv_once
+
+KEY_ENTER, KEY_NUMPAD_ENTER, KEY_SPACE, KEY_Z = 13, 271, 32, 122
+RATING_KEYS = {"1": Rating.AGAIN, "2": Rating.HARD, "3": Rating.GOOD, "4": Rating.EASY}
+# Like Anki's "maximum answer seconds": a card left open while the learner is away does not
+# count as an hour of study.
+MAX_ANSWER_MS = 60_000
+QUEUE_NAMES = {"new": "New card", "learning": "Learning", "review": "Review"}
+
+
+class RatingButton(AppButton):
+    rating = NumericProperty(0)
+    suggested = BooleanProperty(False)
+
+
+class StudyScreen(AppScreen):
+    title = StringProperty("Study")
+    phase = OptionProperty("question", options=["question", "answer", "done"])
+    counts_text = StringProperty()
+    notice = StringProperty()
+    progress_done = NumericProperty(0)
+    progress_total = NumericProperty(1)
+    can_undo = BooleanProperty(False)
+
+    def prepare(self, deck_ids: Sequence[str] | None = None, **_params: Any) -> None:
+        collection = self.app.collection
+        self.deck_ids = list(deck_ids) if deck_ids is not None else None
+        self.session = StudySession(collection, self.deck_ids)
+        if self.deck_ids is not None and len(self.deck_ids) == 1:
+            self.title = collection.deck_info(self.deck_ids[0])[0].title
+        else:
+            self.title = "Study all decks"
+        self.notice = ""
+        self.can_undo = False
+        self.show_next()
+
+    def saved_params(self) -> dict[str, Any]:
+        return {"deck_ids": self.deck_ids}
+
+    # -- the card on screen ---------------------------------------------------------------------------
+
+    def show_next(self) -> None:
+        card = self.session.next_card()
+        if card is None:
+            self._show_summary()
+        else:
+            self._show_question(card)
+
+    def _show_question(self, card: StudyCard) -> None:
+        self.card = card
+        self.phase = "question"
+        self.suggested: Rating | None = None
+        self.answer_correct: bool | None = None
+        self.shown_at = time.monotonic()
+        self._refresh_status()
+        area = self.ids.card_area
+        area.clear_widgets()
+        area.add_widget(Factory.Muted(text=f"{card.deck_title} · {QUEUE_NAMES[card.queue]}"))
+        self.prompt_label = Factory.Prompt(text=card.face.prompt)
+        area.add_widget(self.prompt_label)
+        question = question_for_card(card.card, card.key)
+        self.answer_widget: AnswerWidget | None = answer_widget_for(question) if question else None
+        if self.answer_widget is not None:
+            self.answer_widget.bind(on_response=self._answered)
+            area.add_widget(self.answer_widget)
+        self.set_actions({"reveal": self.action("Show answer", self.reveal)})
+        self.ids.scroll.scroll_y = 1
+
+    def _answered(self, widget: AnswerWidget, response: Any) -> None:
+        question: Question = widget.question
+        if question.kind is QuestionKind.TYPEIN:
+            typed = check_typed(response, question.right)
+            correct = typed.correct
+            widget.show_result(typed)
+        else:
+            correct = question.check(response)
+            widget.show_result()
+        self.answer_correct = correct
+        self.reveal()
+
+    def reveal(self) -> None:
+        """Show the answer side: the answer, why, the source and the rating buttons."""
+        if self.phase != "question":
+            return
+        self.phase = "answer"
+        card, theme = self.card, self.app.theme
+        area = self.ids.card_area
+        body = card.card.body
+        if isinstance(body, Cloze):
+            self.prompt_label.markup = True
+            self.prompt_label.text = cloze_answer_markup(body.text, card.sibling + 1, theme.hex("primary"))
+        widget = self.answer_widget
+        if widget is not None and not widget.answered:
+            # Shown without answering: the widget stops taking answers and shows the right ones.
+            widget.answered = True
+            widget.show_result()
+        area.add_widget(Factory.Divider())
+        if self.answer_correct is not None:
+            self.suggested = suggested_rating(self.answer_correct)
+            verdict = coloured("✓ Right", theme.hex("right"), bold=True) if self.answer_correct else coloured("✗ Not quite", theme.hex("wrong"), bold=True)
+            area.add_widget(Factory.Prompt(text=verdict, markup=True))
+        for text, role in self._answer_parts(card):
+            area.add_widget(Factory.Muted(text=text) if role == "muted" else WrapLabel(text=text, bold=role == "answer", markup=role == "markup"))
+        labels = self.session.button_labels()
+        self.set_actions({RATING_NAMES[rating].lower(): self._rating_button(rating, labels[rating]) for rating in Rating})
+
+    def _answer_parts(self, card: StudyCard) -> list[tuple[str, str]]:
+        """(text, role) lines of the answer side below the prompt."""
+        body = card.card.body
+        parts = []
+        if isinstance(body, Cloze):
+            if body.back:
+                parts.append((body.back, "text"))
+        elif self.answer_widget is None:
+            parts.append((card.face.answer, "answer"))
+        elif self.answer_widget.question.kind is not QuestionKind.TYPEIN:
+            parts.append((f"[b]Answer:[/b]\n{escape_markup(card.face.answer)}", "markup"))
+        if card.card.explain:
+            parts.append((card.card.explain, "text"))
+        if card.sources:
+            parts.append(("Source: " + source_lines(card.sources), "muted"))
+        return parts
+
+    def rate(self, rating: Rating) -> None:
+        if self.phase != "answer":
+            return
+        duration_ms = min(MAX_ANSWER_MS, int((time.monotonic() - self.shown_at) * 1000))
+        result = self.session.answer(rating, duration_ms)
+        self.notice = "That card keeps being forgotten: it is now suspended (see Browse)." if result.suspended_as_leech else ""
+        self.can_undo = True
+        self.show_next()
+
+    def undo(self) -> None:
+        card = self.session.undo()
+        self.can_undo = self.app.collection.undo_label is not None
+        self.notice = ""
+        if card is not None:
+            self._show_question(card)
+
+    # -- the end of the session ------------------------------------------------------------------------
+
+    def _show_summary(self) -> None:
+        self.phase = "done"
+        self._refresh_status()
+        summary = self.session.summary
+        collection = self.app.collection
+        lines = []
+        if summary.answered:
+            ratings = "  ·  ".join(f"{RATING_NAMES[r]} {summary.ratings[r]}" for r in Rating)
+            minutes, seconds = divmod(round(summary.seconds), 60)
+            lines += [
+                f"Cards answered: {summary.answered}",
+                ratings,
+                f"Remembered (not Again): {percent(summary.correct_share)}",
+                f"Time: {minutes} min {seconds} s",
+            ]
+        next_due = collection.next_due(self.session.deck_ids)
+        lines.append(
+            f"The next card is due {describe_due(next_due, collection.now(), collection.tz)}." if next_due else "No card is scheduled yet."
+        )
+        area = self.ids.card_area
+        area.clear_widgets()
+        heading = "Session complete" if summary.answered else "Nothing to study right now"
+        area.add_widget(Factory.Heading(text=heading))
+        area.add_widget(WrapLabel(text="\n".join(lines)))
+        self.set_actions({"done": self.action("Back to decks", self.app.go_home)})
+
+    # -- status, buttons and keys ----------------------------------------------------------------------
+
+    def _refresh_status(self) -> None:
+        current = self.card.queue if self.phase != "done" else None
+        self.counts_text = counts_markup(self.session.counts(), self.app.theme.hex, current)
+        self.progress_done, self.progress_total = self.session.progress()
+
+    def _rating_button(self, rating: Rating, interval: str) -> RatingButton:
+        button = RatingButton(rating=int(rating), suggested=rating == self.suggested, text=f"{RATING_NAMES[rating]}\n{interval}")
+        button.bind(on_release=lambda _button: self.rate(rating))
+        return button
+
+    def handle_key(self, key: int, codepoint: str | None, modifiers: list[str]) -> bool:
+        if key == KEY_Z and ("ctrl" in modifiers or "meta" in modifiers):
+            self.undo()
+            return True
+        if self.phase == "question" and key in (KEY_SPACE, KEY_ENTER, KEY_NUMPAD_ENTER):
+            self.reveal()
+            return True
+        if self.phase == "answer":
+            if codepoint in RATING_KEYS and not {"ctrl", "alt", "meta"} & set(modifiers):
+                self.rate(RATING_KEYS[codepoint])
+                return True
+            if key in (KEY_SPACE, KEY_ENTER, KEY_NUMPAD_ENTER):
+                self.rate(self.suggested or Rating.GOOD)
+                return True
+        return False
+
+
+load_kv_once(__file__)

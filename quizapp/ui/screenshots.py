@@ -1,0 +1,241 @@
+"""Render every screen to PNG files: `python -m quizapp.ui.screenshots OUTDIR`.
+
+Uses the bundled decks and a temporary data folder with about two months of simulated reviews,
+so the stats have something to draw. Each window size renders in its own process (Kivy has one
+window per process), in light and dark. Files are named SIZE-THEME-SCREEN.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from quizapp.core.card_state import Rating
+from quizapp.core.collection import Collection
+from quizapp.core.datadir import bundled_decks_dir
+from quizapp.core.days import FixedClock
+from quizapp.core.deck import CardType
+from quizapp.core.quiz import Question, QuestionKind
+from quizapp.core.session import StudySession
+from quizapp.ui.headless import pump, run_until, use_offscreen_window
+
+SIZES = ("1280x800", "412x915", "360x640")
+THEMES = ("light", "dark")
+HISTORY_DAYS = 60
+# The last simulated day ends at noon UTC, far from the 04:00 rollover.
+TODAY_NOON = datetime(2025, 3, 3, 12, 0, tzinfo=timezone.utc)
+# Card types whose question and answer sides are worth a picture each.
+STUDY_SHOTS = {
+    CardType.BASIC: ("question", "answer"),
+    CardType.CLOZE: ("question", "answer"),
+    CardType.CHOICE: ("answer",),
+    CardType.TYPEIN: ("answer",),
+    CardType.ORDER: ("question", "answer"),
+    CardType.MATCH: ("question", "answer"),
+    CardType.TRUEFALSE: ("answer",),
+}
+
+
+def simulate_history(data_dir: Path, days: int = HISTORY_DAYS, seed: int = 7) -> datetime:
+    """Study the bundled decks for `days` days, skipping some, with mostly-good ratings.
+    Returns the instant the simulation ends (the screenshots' "now")."""
+    rng = random.Random(seed)
+    clock = FixedClock(TODAY_NOON - timedelta(days=days))
+    with Collection.open(data_dir, clock=clock, tz=timezone.utc) as collection:
+        collection.sync_files([bundled_decks_dir()])
+        for _day in range(days):
+            if rng.random() < 0.8:
+                session = StudySession(collection)
+                for _answer in range(rng.randint(8, 35)):
+                    if session.next_card() is None:
+                        break
+                    session.answer(rng.choices(list(Rating), weights=(12, 13, 65, 10))[0], duration_ms=rng.randint(3_000, 20_000))
+                    clock.advance(seconds=rng.randint(5, 40))
+            clock.current = clock.current.replace(hour=12, minute=0, second=0) + timedelta(days=1)
+        # One card of each type becomes new again, so today's study session meets every type.
+        first_of_type = {row.card.type: row.key for row in reversed(collection.search(limit=1_000_000))}
+        collection.reset(list(first_of_type.values()))
+    return clock.current
+
+
+def response_for(question: Question, right: bool) -> Any:
+    """A right or a plausible wrong response to a question."""
+    kind = question.kind
+    if kind is QuestionKind.CHOICE:
+        wrong = [option for option in question.options if option not in question.right]
+        return tuple(question.right) if right else (wrong[0],)
+    if kind is QuestionKind.TRUEFALSE:
+        return question.truth if right else not question.truth
+    if kind is QuestionKind.ORDER:
+        steps = list(question.right)
+        return tuple(steps) if right else tuple(steps[1:2] + steps[:1] + steps[2:])
+    if kind is QuestionKind.MATCH:
+        pairs = dict(question.pairs)
+        if not right:
+            first = question.items[0]
+            pairs[first] = next(option for option in question.options if option != pairs[first])
+        return pairs
+    answer = question.right[0]
+    return answer if right else answer[:-2] + answer[-1:]
+
+
+class Tour:
+    """Visits every screen of a running app and saves a picture of each."""
+
+    def __init__(self, app: Any, out_dir: Path, prefix: str) -> None:
+        self.app = app
+        self.out_dir = out_dir
+        self.prefix = prefix
+
+    def shot(self, name: str, scroll_y: float = 1.0) -> None:
+        scroll = self.app.current_screen().ids.get("scroll")
+        if scroll is not None:
+            scroll.scroll_y = scroll_y
+        pump(6)
+        self.app.root.export_to_png(str(self.out_dir / f"{self.prefix}-{name}.png"))
+
+    def run(self) -> None:
+        """Start the app, visit every screen, stop the app."""
+        app = self.app
+        app._run_prepare()
+        run_until(lambda: not app.loading)
+        self.shot("home")
+        app.open_screen("stats")
+        self.shot("stats")
+        self.shot("stats-bottom", scroll_y=0)
+        app.go_back()
+        browse = app.open_screen("browse")
+        self.shot("browse")
+        app.open_screen("card", key=browse.ids.results.data[0]["key"])
+        self.shot("card")
+        app.go_home()
+        app.open_screen("settings")
+        self.shot("settings")
+        app.open_screen("help")
+        self.shot("help")
+        app.go_home()
+        self.quiz()
+        app.go_home()
+        self.study()
+        app.stop()
+
+    def quiz(self) -> None:
+        setup = self.app.open_screen("quiz_setup", deck_ids=None)
+        self.shot("quiz-setup")
+        setup.start()
+        quiz_screen = self.app.current_screen()
+        for index in range(quiz_screen.total):
+            widget = quiz_screen.answer_widget
+            if index == 0:
+                self.shot("quiz-question")
+            answer_with_widget(widget, right=index % 3 != 0)
+            pump(3)
+            if index == 0:
+                self.shot("quiz-feedback", scroll_y=0)
+            quiz_screen.next()
+        self.shot("quiz-result")
+
+    def study(self) -> None:
+        study = self.app.open_screen("study", deck_ids=None)
+        wanted = {(card_type, side) for card_type, sides in STUDY_SHOTS.items() for side in sides}
+        while wanted and study.phase == "question":
+            card_type = study.card.card.type
+            card_type = CardType.BASIC if card_type is CardType.REVERSE else card_type
+            name = f"study-{card_type.value}"
+            if (card_type, "question") in wanted:
+                self.shot(f"{name}-question")
+                wanted.discard((card_type, "question"))
+            if study.answer_widget is not None:
+                answer_with_widget(study.answer_widget, right=card_type is not CardType.TYPEIN)
+                pump(3)
+            study.reveal()
+            if (card_type, "answer") in wanted:
+                self.shot(f"{name}-answer", scroll_y=0)
+                wanted.discard((card_type, "answer"))
+            study.rate(Rating.GOOD)
+            pump(1)
+
+
+def answer_with_widget(widget: Any, right: bool) -> None:
+    """Answer through the widget's own controls, as a learner's taps would."""
+    response = response_for(widget.question, right)
+    kind = widget.question.kind
+    if kind is QuestionKind.CHOICE:
+        for option in response:
+            widget.buttons[option].trigger_action(0)
+        if widget.question.multiple_answers:
+            widget.check_selection()
+    elif kind is QuestionKind.TRUEFALSE:
+        widget.respond_bool(response)
+    elif kind is QuestionKind.ORDER:
+        for step in response:
+            widget.place(step)
+        widget.check_order()
+    elif kind is QuestionKind.MATCH:
+        for item in widget.question.items:
+            widget.select(item)
+            widget.assign(response[item])
+        widget.check_matches()
+    else:
+        widget.ids.field.text = response
+        widget.submit()
+    pump(2)
+
+
+def render_size(out_dir: Path, size: str, themes: Sequence[str], history: Path, now: datetime) -> None:
+    """Render every screen at one window size (call once per process)."""
+    width, height = (int(part) for part in size.split("x"))
+    use_offscreen_window(width, height)
+    # Imported here: kivy must not load before the window size is configured.
+    from quizapp.ui.app import QuizApp
+
+    clock = FixedClock(now)
+    for theme in themes:
+        data_dir = Path(tempfile.mkdtemp(prefix="quizapp-shots-")) / "data"
+        shutil.copytree(history, data_dir)
+        with Collection.open(data_dir, clock=clock, tz=timezone.utc) as collection:
+            collection.update_settings(theme=theme)
+        app = QuizApp(
+            data_dir=data_dir,
+            collection_factory=lambda directory: Collection.open(directory, clock=clock, tz=timezone.utc),
+            deck_folders=[bundled_decks_dir()],
+        )
+        Tour(app, out_dir, f"{size}-{theme}").run()
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m quizapp.ui.screenshots", description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--size", action="append", dest="sizes", help=f"WIDTHxHEIGHT (default: {', '.join(SIZES)})")
+    parser.add_argument("--theme", action="append", dest="themes", choices=THEMES, help="default: both")
+    parser.add_argument("--history", type=Path, help=argparse.SUPPRESS)  # set for the per-size processes
+    parser.add_argument("--now", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    sizes, themes = args.sizes or list(SIZES), args.themes or list(THEMES)
+    if args.history is not None:
+        render_size(args.out_dir, sizes[0], themes, args.history, datetime.fromisoformat(args.now))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="quizapp-history-") as temp:
+        history = Path(temp) / "data"
+        now = simulate_history(history)
+        for size in sizes:
+            command = [sys.executable, "-m", "quizapp.ui.screenshots", str(args.out_dir), "--size", size, "--history", str(history), "--now", now.isoformat()]
+            for theme in themes:
+                command += ["--theme", theme]
+            subprocess.run(command, check=True)
+    print(f"screenshots written to {args.out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Text the screens show: markup for highlights, times in words, short names.
+
+Card text is escaped before it goes into markup, so brackets in a card never read as tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, tzinfo
+
+from kivy.utils import escape_markup
+
+from quizapp.core import cloze
+from quizapp.core.answers import DiffKind, TypedResult
+from quizapp.core.card_state import Rating
+from quizapp.core.deck import Source
+from quizapp.core.intervals import describe_interval
+from quizapp.core.queues import DueCounts
+
+RATING_NAMES = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good", Rating.EASY: "Easy"}
+
+# Control characters never occur in card text, so they can stand for markup until escaping is done.
+_OPEN, _CLOSE = "\x01", "\x02"
+
+
+def coloured(text: str, colour_hex: str, *, bold: bool = False) -> str:
+    """Escaped text in a colour, for a label with markup on."""
+    inner = f"[color={colour_hex}]{escape_markup(text)}[/color]"
+    return f"[b]{inner}[/b]" if bold else inner
+
+
+def cloze_answer_markup(text: str, number: int, colour_hex: str) -> str:
+    """The cloze text with deletion `number` revealed, in bold and in a colour."""
+    revealed = escape_markup(cloze.render(text, number, reveal=True, mark=(_OPEN, _CLOSE)))
+    return revealed.replace(_OPEN, f"[b][color={colour_hex}]").replace(_CLOSE, "[/color][/b]")
+
+
+def typed_diff_markup(result: TypedResult, wrong_hex: str, missing_hex: str) -> tuple[str, str]:
+    """Two lines, as Anki shows a typed answer: what was typed, with the wrong characters struck
+    through, and the expected answer, with the missing characters underlined."""
+
+    def line(skipped: DiffKind, highlighted: DiffKind, colour: str, tag: str) -> str:
+        out = []
+        for part in result.diff:
+            if part.kind is skipped:
+                continue
+            text = escape_markup(part.text)
+            out.append(f"[color={colour}][b][{tag}]{text}[/{tag}][/b][/color]" if part.kind is highlighted else text)
+        return "".join(out)
+
+    return line(DiffKind.MISSING, DiffKind.WRONG, wrong_hex, "s"), line(DiffKind.WRONG, DiffKind.MISSING, missing_hex, "u")
+
+
+def describe_due(instant: datetime, now: datetime, tz: tzinfo) -> str:
+    """"in 3h (15:20)" or "in 2d (Wed 05 Mar, 04:00)": how long, and the local clock time."""
+    local = instant.astimezone(tz)
+    same_day = local.date() == now.astimezone(tz).date()
+    clock = local.strftime("%H:%M") if same_day else local.strftime("%a %d %b, %H:%M")
+    return f"in {describe_interval(max(0.0, (instant - now).total_seconds()))} ({clock})"
+
+
+def percent(share: float | None) -> str:
+    return "–" if share is None else f"{share * 100:.0f}%"
+
+
+def source_lines(sources: Iterable[Source]) -> str:
+    return "\n".join(f"{source.title} — {source.publisher}" for source in sources)
+
+
+def numbered(lines: Iterable[str]) -> str:
+    return "\n".join(f"{number}. {line}" for number, line in enumerate(lines, 1))
+
+
+def counts_markup(counts: DueCounts, colour_hex: Callable[[str], str], current_queue: str | None = None) -> str:
+    """"12 new · 3 learning · 40 review" in the queues' colours; the current card's queue
+    underlined, as Anki marks it."""
+    parts = []
+    for queue, count in (("new", counts.new), ("learning", counts.learning), ("review", counts.review)):
+        text = f"{count} {queue}"
+        if queue == current_queue:
+            text = f"[u]{text}[/u]"
+        parts.append(f"[color={colour_hex(queue)}][b]{text}[/b][/color]")
+    return "  ·  ".join(parts)

@@ -1,0 +1,181 @@
+"""Widgets every screen uses; their look is in widgets.kv and follows `app.theme`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kivy.app import App
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.properties import (
+    BooleanProperty,
+    NumericProperty,
+    ObjectProperty,
+    OptionProperty,
+    StringProperty,
+)
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+from kivy.uix.spinner import Spinner
+from kivy.uix.textinput import TextInput
+from kivy.uix.widget import Widget
+
+if TYPE_CHECKING:
+    from quizapp.ui.app import QuizApp
+
+
+def load_kv_once(module_file: str) -> None:
+    """Load the .kv file beside a module, once per process (a second load would double its rules)."""
+    path = str(Path(module_file).with_suffix(".kv"))
+    if path not in Builder.files:
+        Builder.load_file(path)
+
+
+class WrapLabel(Label):
+    """A label whose text wraps to its width and whose height follows the text."""
+
+
+class AppButton(Button):
+    """A flat themed button at least 48dp high; its text wraps unless `wrap` is False."""
+
+    fill = ObjectProperty((0.5, 0.5, 0.5, 1))
+    ink = ObjectProperty((0, 0, 0, 1))
+    wrap = BooleanProperty(True)
+
+
+class ToggleChip(AppButton):
+    """A button that stays on or off, showing a check mark when on (not colour alone)."""
+
+    label = StringProperty()
+    active = BooleanProperty(False)
+
+
+class OptionButton(AppButton):
+    """An answer option; after checking it shows whether it was right, with a mark and a colour."""
+
+    label = StringProperty()
+    mark = OptionProperty("", options=["", "selected", "right", "wrong"])
+
+
+class AppSpinner(Spinner):
+    """A drop-down choice drawn like the other buttons."""
+
+    fill = ObjectProperty((0.5, 0.5, 0.5, 1))
+    ink = ObjectProperty((0, 0, 0, 1))
+    wrap = BooleanProperty(True)
+
+
+class SpinnerChoice(AppButton):
+    """One entry of an AppSpinner's list."""
+
+
+class AppTextInput(TextInput):
+    """A themed one-line text field."""
+
+
+class Panel(BoxLayout):
+    """A vertical group on a raised surface, as tall as its content."""
+
+
+class Page(BoxLayout):
+    """The scrolling column of a screen, as tall as its content; on wide windows the column
+    keeps a readable width in the middle."""
+
+
+class TopBar(BoxLayout):
+    """Back, the screen's title, and "Get help now" (one tap from every screen)."""
+
+    title = StringProperty()
+    show_back = BooleanProperty(True)
+    show_help = BooleanProperty(True)
+
+
+class ProgressLine(Widget):
+    value = NumericProperty(0)
+    max = NumericProperty(1)
+
+
+class Stepper(BoxLayout):
+    """A number changed with − and + buttons (big touch targets, no typing on a phone)."""
+
+    label = StringProperty()
+    value = NumericProperty(0)
+    minimum = NumericProperty(0)
+    maximum = NumericProperty(100)
+    step = NumericProperty(1)
+    formatter = ObjectProperty(str)
+
+    __events__ = ("on_change",)
+
+    def nudge(self, direction: int) -> None:
+        """Move one step up (+1) or down (-1) within the limits and report the new value."""
+        steps = round((self.value - self.minimum) / self.step) + direction
+        value: float = min(self.maximum, max(self.minimum, self.minimum + steps * self.step))
+        value = round(value, 6)
+        if float(self.step).is_integer() and float(self.minimum).is_integer():
+            value = int(value)
+        if value != self.value:
+            self.value = value
+            self.dispatch("on_change", value)
+
+    def on_change(self, value: float) -> None:
+        pass
+
+
+class AppScreen(Screen):
+    """A screen of the app. The app calls `prepare` when it opens the screen, `on_return` when
+    the learner comes back to it, and `handle_key` for keys the screen may use."""
+
+    # False when the screen cannot be rebuilt after a restart (a quiz in progress); the app
+    # then brings the learner back to the screen below it.
+    restorable = True
+
+    @property
+    def app(self) -> QuizApp:
+        app: QuizApp = App.get_running_app()
+        return app
+
+    def prepare(self, **params: Any) -> None:
+        pass
+
+    def on_return(self) -> None:
+        pass
+
+    def saved_params(self) -> dict[str, Any]:
+        """What `prepare` needs to rebuild this screen after a restart (JSON values only)."""
+        return {}
+
+    def handle_key(self, key: int, codepoint: str | None, modifiers: list[str]) -> bool:
+        return False
+
+    def set_actions(self, buttons: dict[str, AppButton]) -> None:
+        """Fill the screen's bottom bar (id `actions`); `action_buttons` keeps them by name."""
+        self.action_buttons = buttons
+        bar = self.ids.actions
+        bar.clear_widgets()
+        for button in buttons.values():
+            bar.add_widget(button)
+
+    @staticmethod
+    def action(text: str, callback: Callable[[], Any], *, primary: bool = True, disabled: bool = False) -> AppButton:
+        button: AppButton = Factory.PrimaryButton(text=text) if primary else AppButton(text=text)
+        button.disabled = disabled
+        button.bind(on_release=lambda _button: callback())
+        return button
+
+    def on_pre_leave(self, *_args: Any) -> None:
+        # An open drop-down list would otherwise stay on top of the next screen.
+        for widget in self.walk():
+            if isinstance(widget, Spinner):
+                widget.is_open = False
+
+    def typing(self) -> bool:
+        """Whether a text field on this screen has the keyboard (keys are then its own)."""
+        return any(isinstance(widget, TextInput) and widget.focus for widget in self.walk())
+
+
+load_kv_once(__file__)

@@ -1,0 +1,150 @@
+"""Studying with taps and keys: reveal, rate, undo, the summary, and every card type."""
+
+from __future__ import annotations
+
+from ui_driver import KEY_ENTER, KEY_SPACE, Driver, answer_by_taps, deck_panel, texts
+
+from quizapp.core.deck import CardType
+
+KEY_Z = 122
+
+
+def counts(ui: Driver) -> tuple[int, int, int]:
+    total = ui.screen.session.counts()
+    return total.new, total.learning, total.review
+
+
+def open_study(ui: Driver, deck_id: str) -> None:
+    panel = deck_panel(ui, deck_id)
+    ui.tap(panel.ids.study)
+    assert ui.screen.name == "study"
+
+
+def test_a_session_with_keys_and_taps(ui: Driver) -> None:
+    open_study(ui, "basics")
+    study = ui.screen
+    assert counts(ui) == (3, 0, 0)
+    assert study.phase == "question" and study.card.card.id == "b1"
+    assert "3 new" in study.counts_text
+
+    ui.press(KEY_SPACE)  # reveal
+    assert study.phase == "answer"
+    shown = texts(study.ids.card_area)
+    assert "Back one" in shown and "Why one." in shown
+    assert any("Test page — Test publisher" in text for text in shown)
+    assert set(study.action_buttons) == {"again", "hard", "good", "easy"}
+    assert study.action_buttons["again"].text.startswith("Again\n")
+
+    ui.press(ord("1"), "1")  # Again: the card goes to learning
+    assert counts(ui) == (2, 1, 0)
+    assert study.progress_done == 1 and study.progress_total == 4
+    assert study.card.card.id == "b2" and study.phase == "question"
+
+    ui.tap(study.action_buttons["reveal"])
+    ui.tap(study.action_buttons["easy"])  # Easy: graduates at once
+    assert counts(ui) == (1, 1, 0)
+
+    ui.press(KEY_Z, "z", ["ctrl"])  # undo the Easy
+    assert counts(ui) == (2, 1, 0)
+    assert study.card.card.id == "b2" and study.phase == "question"
+
+    ui.tap(study.ids.undo_button)  # and the Again before it
+    assert counts(ui) == (3, 0, 0)
+    assert study.card.card.id == "b1"
+    assert study.ids.undo_button.disabled
+
+    while study.phase != "done":
+        ui.press(KEY_ENTER)  # reveal
+        ui.press(ord("4"), "4")  # Easy
+    assert counts(ui) == (0, 0, 0)
+    summary = study.ids.card_area.children[0].text
+    assert "Cards answered: 3" in summary and "Easy 3" in summary
+    assert "The next card is due in" in summary
+    ui.tap(study.action_buttons["done"])
+    assert ui.app.stack == ("home",)
+    home_counts = deck_panel(ui, "basics").counts_text
+    assert "0 new" in home_counts
+
+
+def test_the_answer_side_keys_rate_only_after_reveal(ui: Driver) -> None:
+    open_study(ui, "basics")
+    study = ui.screen
+    ui.press(ord("3"), "3")  # a rating key on the question side does nothing
+    assert study.phase == "question" and counts(ui) == (3, 0, 0)
+    ui.press(KEY_SPACE)
+    ui.press(KEY_SPACE)  # Space on the answer side rates Good
+    assert counts(ui) == (2, 1, 0)
+
+
+def test_every_card_type_renders_and_can_be_answered(ui: Driver) -> None:
+    open_study(ui, "all-types")
+    study = ui.screen
+    seen = set()
+    right = True
+    while study.phase == "question":
+        card = study.card.card
+        seen.add(card.type)
+        prompt = study.prompt_label.text
+        if card.type is CardType.CLOZE:
+            assert prompt == "[a medicine] reverses an opioid overdose."
+        if study.answer_widget is None:
+            ui.tap(study.action_buttons["reveal"])
+            assert study.suggested is None
+        else:
+            answer_by_taps(ui, study.answer_widget, right)
+            assert study.phase == "answer", f"{card.type} was not revealed after answering"
+            assert study.answer_correct is right
+            suggested = "good" if right else "again"
+            assert study.action_buttons[suggested].suggested
+            verdict = "Right" if right else "Not quite"
+            assert any(verdict in text for text in texts(study.ids.card_area))
+            right = not right
+        if card.type is CardType.CLOZE:
+            assert "Naloxone" in study.prompt_label.text and "[b]" in study.prompt_label.text
+            assert "It works for a short time." in texts(study.ids.card_area)
+        ui.tap(study.action_buttons["easy"])
+    assert seen == set(CardType)
+
+
+def test_a_typed_answer_shows_the_difference_and_enter_does_not_also_rate(ui: Driver) -> None:
+    open_study(ui, "all-types")
+    study = ui.screen
+    while study.card.card.type is not CardType.TYPEIN:
+        ui.press(KEY_SPACE)
+        ui.press(ord("4"), "4")
+    widget = study.answer_widget
+    assert widget.ids.field.focus  # ready to type
+    ui.type("naloxon")
+    ui.press(KEY_ENTER)
+    assert study.phase == "answer", "the same Enter that submitted must not rate the card"
+    assert study.answer_correct is False
+    typed, expected = widget.typed_markup
+    assert typed == "naloxon"
+    assert "[u]e[/u]" in expected  # the missing letter is marked
+    assert study.action_buttons["again"].suggested
+
+
+def test_undo_restores_the_card_as_it_was(ui: Driver) -> None:
+    open_study(ui, "basics")
+    study = ui.screen
+    first = study.card.key
+    ui.press(KEY_SPACE)
+    ui.press(ord("3"), "3")
+    assert ui.app.collection.card_state(first).reps == 1
+    ui.press(KEY_Z, "z", ["ctrl"])
+    assert ui.app.collection.card_state(first).reps == 0
+    assert study.card.key == first
+
+
+def test_showing_the_answer_without_answering_shows_the_right_options(ui: Driver) -> None:
+    open_study(ui, "all-types")
+    study = ui.screen
+    while study.card.card.type is not CardType.CHOICE:
+        ui.press(KEY_SPACE)
+        ui.press(ord("4"), "4")
+    widget = study.answer_widget
+    ui.press(KEY_SPACE)
+    assert study.phase == "answer" and study.suggested is None
+    assert widget.buttons["Alcohol"].mark == "right" and widget.buttons["Cocaine"].mark == ""
+    ui.tap(widget.buttons["Cocaine"])  # too late: the card is already revealed
+    assert widget.buttons["Cocaine"].mark == "" and study.answer_correct is None

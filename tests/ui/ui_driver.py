@@ -1,0 +1,148 @@
+"""Driving the app in tests: taps, key presses, typing, and the ways to reach each screen.
+
+Imported by the test modules after conftest.py has configured the offscreen window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from kivy.core.window import Window
+from kivy.tests.common import UnitTestTouch
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+from quizapp.core.quiz import QuestionKind
+from quizapp.ui.app import QuizApp
+from quizapp.ui.headless import pump
+from quizapp.ui.screenshots import response_for
+from quizapp.ui.widgets import AppScreen
+
+KEY_ESC, KEY_ENTER, KEY_SPACE = 27, 13, 32
+
+
+class Driver:
+    """Acts on the running app as a person would: taps what is on screen, presses keys."""
+
+    def __init__(self, app: QuizApp) -> None:
+        self.app = app
+        self.stopped = False
+
+    def stop(self) -> None:
+        """Quit the app as a person closing it would (on_stop runs)."""
+        if not self.stopped:
+            self.stopped = True
+            self.app.stop()
+
+    @property
+    def screen(self) -> AppScreen:
+        return self.app.current_screen()
+
+    def tap(self, widget: Widget) -> None:
+        """Scroll the widget into view if needed, then touch its centre."""
+        assert widget.get_root_window() is not None, f"{widget} is not on screen"
+        assert not widget.disabled, f"{widget} is disabled"
+        scroll = next((parent for parent in ancestors(widget) if isinstance(parent, ScrollView)), None)
+        # A RecycleView only makes rows for what is in view, so its rows need no scrolling. (Kivy's
+        # Factory loads it as a second module, kivy.uix.recycleview.__init__, so no isinstance.)
+        pump(1)  # a person never taps in the same frame as the screen changed
+        if scroll is not None and not hasattr(scroll, "viewclass"):
+            scroll.scroll_to(widget, animate=False)  # waits a frame if a layout is pending
+            pump(2)
+        x, y = widget.to_window(*widget.center)
+        assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is outside the window"
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        pump(2)
+
+    def press(self, key: int, codepoint: str | None = None, modifiers: Sequence[str] = ()) -> bool:
+        """A key press as SDL2 delivers it: on_key_down, then on_keyboard unless it was taken."""
+        taken = bool(Window.dispatch("on_key_down", key, 0, codepoint, list(modifiers)))
+        if not taken:
+            taken = bool(Window.dispatch("on_keyboard", key, 0, codepoint, list(modifiers)))
+        Window.dispatch("on_key_up", key, 0)
+        pump(3)
+        return taken
+
+    def type(self, text: str) -> None:
+        Window.dispatch("on_textinput", text)
+        pump(2)
+
+    def back(self) -> bool:
+        return self.press(KEY_ESC)
+
+
+def ancestors(widget: Widget) -> Iterator[Widget]:
+    """The widget's parents up to the window (whose parent is itself)."""
+    parent = widget.parent
+    while parent is not None and parent is not Window:
+        yield parent
+        parent = parent.parent
+
+
+
+def texts(widget: Widget) -> list[str]:
+    """Every text shown in the widget and its descendants."""
+    return [text for child in widget.walk() if isinstance(text := getattr(child, "text", None), str) and text]
+
+
+def deck_panel(ui: Driver, deck_id: str) -> Any:
+    """The home screen's panel of one deck."""
+    return next(panel for panel in ui.screen.ids.content.children if getattr(panel, "deck_id", None) == deck_id)
+
+
+DECK = "basics"
+
+
+# How a learner reaches each screen from home: the taps, in order.
+ROUTES: dict[str, Callable[[Driver], None]] = {
+    "study": lambda ui: ui.tap(deck_panel(ui, DECK).ids.study),
+    "quiz_setup": lambda ui: ui.tap(deck_panel(ui, DECK).ids.quiz),
+    "stats": lambda ui: ui.tap(deck_panel(ui, DECK).ids.stats),
+    "browse": lambda ui: ui.tap(ui.screen.ids.browse_button),
+    "settings": lambda ui: ui.tap(ui.screen.ids.settings_button),
+    "help": lambda ui: ui.tap(ui.screen.ids.top_bar.ids.help_button),
+}
+
+
+def open_quiz(ui: Driver) -> None:
+    ROUTES["quiz_setup"](ui)
+    ui.tap(ui.screen.ids.start_button)
+
+
+def open_card(ui: Driver) -> None:
+    ROUTES["browse"](ui)
+    ui.tap(ui.screen.ids.results.children[0].children[-1])
+
+
+ROUTES["quiz"] = open_quiz
+ROUTES["card"] = open_card
+
+
+def answer_by_taps(ui: Driver, widget, right: bool) -> None:
+    """Answer an interactive card or question through its own buttons, as a learner would."""
+    question = widget.question
+    response = response_for(question, right)
+    kind = question.kind
+    if kind is QuestionKind.CHOICE:
+        for option in response:
+            ui.tap(widget.buttons[option])
+        if question.multiple_answers:
+            ui.tap(widget.check_button)
+    elif kind is QuestionKind.TRUEFALSE:
+        ui.tap(widget.ids.true_button if response else widget.ids.false_button)
+    elif kind is QuestionKind.TYPEIN:
+        ui.tap(widget.ids.field)
+        ui.type(response)
+        ui.press(KEY_ENTER)
+    elif kind is QuestionKind.ORDER:
+        for step in response:
+            ui.tap(next(button for button in widget.ids.remaining_list.children if button.label == step))
+        ui.tap(widget.ids.check)
+    else:
+        for item in question.items:
+            ui.tap(widget.item_buttons[item])
+            ui.tap(next(button for button in widget.ids.choice_list.children if button.label == response[item]))
+        ui.tap(widget.ids.check)
