@@ -457,3 +457,16 @@ def test_a_card_is_rated_once_per_quiz_even_when_its_mistake_is_reviewed(drugs: 
     review = quiz.review_mistakes()
     assert not review.answer(0, False).counted_as_review
     assert [entry.rating for entry in drugs.history(("drugs", "coffee", 0))] == [int(Rating.AGAIN)]
+
+
+@pytest.mark.parametrize("take_out", ["suspend", "bury"])
+def test_a_suspended_or_buried_card_is_never_rated_by_a_quiz(drugs: Collection, clock: FixedClock, take_out: str) -> None:
+    drugs.update_settings(quiz_counts_as_review=True)
+    key = ("drugs", "coffee", 0)
+    getattr(drugs, take_out)([key])
+    feedback = truefalse_quiz(drugs).answer(0, False)
+    assert feedback.correct and not feedback.counted_as_review
+    assert drugs.history(key) == []
+    if take_out == "bury":  # buried only for today: tomorrow a quiz answer counts again
+        clock.advance(days=1)
+        assert truefalse_quiz(drugs).answer(0, False).counted_as_review

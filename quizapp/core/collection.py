@@ -274,13 +274,17 @@ class Collection:
         self._hide_vanished(folders, seen_decks)
         return report
 
-    def sync_default_decks(self) -> SyncReport:
-        """Register the bundled decks and the learner's imported decks (one folder per deck)."""
+    def default_deck_folders(self) -> list[Path]:
+        """The bundled decks folder and each imported deck's folder (one per deck), as they exist now."""
         imported = imported_decks_dir(self.data_dir)
         folders = [bundled_decks_dir()]
         if imported.is_dir():
             folders.extend(sorted(p for p in imported.iterdir() if p.is_dir()))
-        return self.sync_files([p for p in folders if p.is_dir()])
+        return [p for p in folders if p.is_dir()]
+
+    def sync_default_decks(self) -> SyncReport:
+        """Register the bundled decks and the learner's imported decks."""
+        return self.sync_files(self.default_deck_folders())
 
     def _sync_file(self, file: Path, report: SyncReport) -> str | None:
         resolved = str(file.resolve())
@@ -491,6 +495,14 @@ class Collection:
 
     def button_labels(self, key: CardKey) -> dict[Rating, str]:
         return self.scheduler(key[0]).next_interval_labels(self.card_state(key), self.now(), fuzz_key(key))
+
+    def is_waiting(self, key: CardKey) -> bool:
+        """Whether the card takes part in study: not suspended, buried for today or retired."""
+        self._unbury_if_new_day()  # yesterday's buried cards are back
+        row = self.store.query_one("SELECT queue FROM cards WHERE deck_id = ? AND card_id = ? AND sibling = ?", key)
+        if row is None:
+            raise NotFoundError(f"no card '{key[1]}' (sibling {key[2]}) in deck '{key[0]}'")
+        return int(row[0]) >= 0
 
     def retrievability(self, key: CardKey) -> float | None:
         return self.scheduler(key[0]).retrievability(self.card_state(key), self.now())

@@ -207,7 +207,8 @@ class Quiz:
 
     With a collection, and its setting `quiz_counts_as_review` on, an answer on a card that is
     new or due today also rates it (Good when right, Again when wrong, logged as kind "quiz").
-    "Due today" is read from `collection.card_state(key)` when the answer is given: a new card;
+    "Due today" is read from `collection.card_state(key)` when the answer is given (a suspended
+    or buried card never counts): a new card;
     a day-based due (`due_day`) on or before `collection.today()`; or a timed learning due
     (`due_at`) that falls on or before today's study day (`collection.days.day_of`), so a
     learning step due later today counts, as in Anki's "learn ahead". A card is rated at most
@@ -275,7 +276,10 @@ class Quiz:
 
 
 def is_new_or_due_today(collection: Collection, key: CardKey) -> bool:
-    """Whether a quiz answer on this card may count as its review (see `Quiz`)."""
+    """Whether a quiz answer on this card may count as its review (see `Quiz`); never for a
+    suspended or buried card, which the learner has taken out of study."""
+    if not collection.is_waiting(key):
+        return False
     state = collection.card_state(key)
     if state.state is State.NEW:
         return True
