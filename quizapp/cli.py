@@ -42,13 +42,14 @@ from quizapp.sharing.reports import (
     format_table,
     hardest_cards,
     load_reports,
+    remember_served_dir,
+    remembered_served_dir,
     reported_decks,
     reports_dir_for,
     send_report,
 )
 from quizapp.sharing.server import DEFAULT_PORT, ShareServer, lan_address, qr_text
 
-SERVED_DIR_SETTING = "sharing.served_dir"
 SEPARATOR_NAMES = {"tab": "\t", "newline": "\n", "comma": ",", "semicolon": ";"}
 
 Command = Callable[[argparse.Namespace], int]
@@ -215,8 +216,7 @@ def _interrupt(signum: int, frame: object) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     server = ShareServer(args.dir, host=args.host, port=args.port, log=lambda line: print(line, flush=True))
     with Collection.open(args.data_dir) as collection:
-        # Remembered so `quizapp class-report` finds this class's reports without being told.
-        collection.store.set_setting(SERVED_DIR_SETTING, str(server.root))
+        remember_served_dir(collection, server.root)
     url = server.start()
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly when a service manager or `kill` asks, as on Ctrl+C
     try:
@@ -241,10 +241,9 @@ def cmd_class_report(args: argparse.Namespace) -> int:
     served = args.served
     if served is None:
         with Collection.open(args.data_dir) as collection:
-            remembered = collection.store.get_setting(SERVED_DIR_SETTING)
-        if remembered is None:
-            raise QuizappError("which class? give --served DIR (the folder `quizapp serve` shares)")
-        served = Path(remembered)
+            served = remembered_served_dir(collection)
+        if served is None:
+            raise QuizappError("which class? give --served DIR (the folder `quizapp serve` or the app shares)")
     reports_dir = reports_dir_for(served)
     deck_ids = [args.deck] if args.deck else reported_decks(reports_dir)
     if not deck_ids:

@@ -80,3 +80,36 @@ def test_a_damaged_backup_is_never_restored(tmp_path: Path, clock: FixedClock) -
     with pytest.raises(StoreError, match="no sound backup"):
         backup.restore(tmp_path, None, clock.now())
     assert (tmp_path / DB_NAME).read_bytes() == before
+
+
+def test_set_aside_keeps_the_file_and_the_next_open_starts_empty(tmp_path: Path, clock: FixedClock) -> None:
+    col = Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    col.apply_deck(small_deck(), source_path=None, content_hash="v1")
+    col.close()
+    (tmp_path / DB_NAME).write_bytes(b"garbage" * 1000)
+    first = backup.set_aside(tmp_path, "damaged", clock.now())
+    assert first == tmp_path / f"{DB_NAME}.damaged-2025-03-03-120000"
+    assert first.read_bytes().startswith(b"garbage") and not (tmp_path / DB_NAME).exists()
+    (tmp_path / DB_NAME).write_bytes(b"garbage again")
+    second = backup.set_aside(tmp_path, "damaged", clock.now())  # the same second: the first is not overwritten
+    assert second is not None and second != first and first.read_bytes().startswith(b"garbage")
+    assert backup.set_aside(tmp_path, "damaged", clock.now()) is None  # nothing left to move
+    fresh = Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    assert fresh.deck_ids() == []
+    fresh.close()
+
+
+def test_the_newest_sound_backup_skips_damaged_ones(small: Collection, clock: FixedClock) -> None:
+    assert backup.newest_sound_backup(small.data_dir) is None
+    sound = small.backup_if_due()
+    clock.advance(days=1)
+    damaged = small.backup_if_due()
+    assert damaged is not None
+    damaged.write_bytes(b"not a database" * 100)
+    assert backup.newest_sound_backup(small.data_dir) == sound
+
+
+def test_a_backup_that_cannot_be_written_is_a_store_error_in_words(small: Collection, clock: FixedClock) -> None:
+    backup.backups_dir(small.data_dir).write_text("a file where the folder should be")
+    with pytest.raises(StoreError, match="no backup could be written"):
+        small.backup_if_due()

@@ -27,6 +27,8 @@ from quizapp.sharing.reports import (
     load_reports,
     parse_report,
     report_url,
+    remember_served_dir,
+    remembered_served_dir,
     reported_decks,
     send_report,
     store_report,
@@ -131,3 +133,11 @@ def test_the_chart_is_a_png_with_a_bar_per_card(tmp_path: Path) -> None:
         assert image.getpixel((16 + 430 + 40, 16 * 2 + 14 + 30 + 15))[0] > 150
     with pytest.raises(QuizappError, match="no reports yet"):
         draw_chart([], tmp_path / "empty.png", title="x")
+
+
+def test_the_shared_folder_is_remembered_across_a_restart(tmp_path: Path) -> None:
+    with Collection.open(tmp_path / "data") as collection:
+        assert remembered_served_dir(collection) is None
+        remember_served_dir(collection, tmp_path / "share")
+    with Collection.open(tmp_path / "data") as reopened:
+        assert remembered_served_dir(reopened) == (tmp_path / "share").resolve()

@@ -8,6 +8,7 @@ backup is a separate, explicit step.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -60,20 +61,30 @@ def check_database(path: Path) -> str | None:
 
 
 def backup_now(store: Store, data_dir: Path, now: datetime) -> Path:
-    """Copy the live database into a new backup and keep the newest KEEP."""
+    """Copy the live database into a new backup and keep the newest KEEP.
+
+    Raises StoreError, in words, when the copy cannot be made (a full disk, a folder that cannot
+    be written, a damaged database); older backups are then kept as they were.
+    """
     folder = backups_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{_PREFIX}{now.strftime(_STAMP)}{_SUFFIX}"
     partial = target.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
-    store.copy_to(partial)
-    problem = check_database(partial)
-    if problem:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
         partial.unlink(missing_ok=True)
-        raise StoreError(f"the progress database is damaged ({problem}); no backup was made and older backups are kept")
-    os.replace(partial, target)
+        store.copy_to(partial)
+        problem = check_database(partial)
+        if problem:
+            raise StoreError(f"the progress database is damaged ({problem}); no backup was made and older backups are kept")
+        os.replace(partial, target)
+    except (OSError, sqlite3.Error) as error:
+        raise StoreError(f"no backup could be written to {folder} ({error}); older backups are kept") from error
+    finally:
+        with contextlib.suppress(OSError):  # a half-written copy is never left to be mistaken for a backup
+            partial.unlink(missing_ok=True)
     for old in list_backups(data_dir)[KEEP:]:
-        old.unlink()
+        with contextlib.suppress(OSError):  # the new backup is made; an old one left over does no harm
+            old.unlink()
     return target
 
 
@@ -92,12 +103,22 @@ class Recovery:
     restored_from: Path
 
 
+def newest_sound_backup(data_dir: Path) -> Path | None:
+    """The newest backup that passes the integrity check, or None when there is none."""
+    return next((candidate for candidate in list_backups(data_dir) if check_database(candidate) is None), None)
+
+
 def _move_aside(data_dir: Path, label: str, now: datetime) -> Path | None:
     """Move the database and its WAL files out of the way, keeping them for inspection."""
     database = data_dir / DB_NAME
     if not database.exists():
         return None
     aside = data_dir / f"{DB_NAME}.{label}-{now.strftime(_STAMP)}"
+    # Two moves within one second must not overwrite the first file kept aside.
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = data_dir / f"{DB_NAME}.{label}-{now.strftime(_STAMP)}-{number}"
     for suffix in ("-wal", "-shm"):
         companion = data_dir / (DB_NAME + suffix)
         if companion.exists():
@@ -106,19 +127,28 @@ def _move_aside(data_dir: Path, label: str, now: datetime) -> Path | None:
     return aside
 
 
+def set_aside(data_dir: Path, reason: str, now: datetime) -> Path | None:
+    """Move the database (which must be closed) aside as `progress.sqlite3.<reason>-<time>`, so the
+    next open starts with empty progress; returns where it now is (None if there was no file).
+    The file is kept, never deleted: it may still be repaired or sent to someone who can."""
+    return _move_aside(data_dir, reason, now)
+
+
 def restore(data_dir: Path, backup: Path | None, now: datetime, *, reason: str = "replaced") -> Recovery:
     """Put a backup (default: the newest sound one) in place of the database, which must be closed.
 
     The current database is kept aside as `progress.sqlite3.<reason>-<time>`, never deleted.
     """
-    candidates = [backup] if backup is not None else list_backups(data_dir)
-    for candidate in candidates:
-        if check_database(candidate) is None:
-            kept = _move_aside(data_dir, reason, now)
-            partial = data_dir / (DB_NAME + ".restoring")
-            shutil.copyfile(candidate, partial)
-            os.replace(partial, data_dir / DB_NAME)
-            return Recovery(kept, candidate)
-    if backup is not None:
+    if backup is None:
+        source = newest_sound_backup(data_dir)
+        if source is None:
+            raise StoreError(f"there is no sound backup in {backups_dir(data_dir)}; nothing was changed")
+    elif check_database(backup) is None:
+        source = backup
+    else:
         raise StoreError(f"{backup} is not a sound backup; nothing was changed")
-    raise StoreError(f"there is no sound backup in {backups_dir(data_dir)}; nothing was changed")
+    kept = _move_aside(data_dir, reason, now)
+    partial = data_dir / (DB_NAME + ".restoring")
+    shutil.copyfile(source, partial)
+    os.replace(partial, data_dir / DB_NAME)
+    return Recovery(kept, source)

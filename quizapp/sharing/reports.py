@@ -34,6 +34,7 @@ MAX_REPORT_BYTES = 512 * 1024
 MAX_REPORT_CARDS = 5000
 MAX_NICKNAME_CHARS = 40
 MAX_SIBLING = 99  # cloze c1..c100
+SERVED_DIR_SETTING = "sharing.served_dir"  # store setting: the folder this device last shared
 
 _NICKNAME = re.compile(r"[^\x00-\x1f\x7f]+\Z")
 
@@ -141,6 +142,18 @@ def send_report(feed_url: str, report: ClassReport, *, timeout: float = TIMEOUT_
 
 
 # -- the teacher's side ---------------------------------------------------------------------------
+
+
+def remember_served_dir(collection: Collection, served_dir: Path) -> None:
+    """Record the folder this device shares with its class, so the class report finds it later
+    (from the app or `quizapp class-report`) without being told."""
+    collection.store.set_setting(SERVED_DIR_SETTING, str(served_dir.resolve()))
+
+
+def remembered_served_dir(collection: Collection) -> Path | None:
+    """The folder this device last shared with its class, if any."""
+    remembered = collection.store.get_setting(SERVED_DIR_SETTING)
+    return Path(remembered) if remembered else None
 
 
 def reports_dir_for(served_dir: Path) -> Path:

@@ -4,6 +4,11 @@ Screens are imported (and their .kv loaded) the first time the learner opens the
 shows the home screen without paying for the others. Back (Esc on a desktop, the back button or
 gesture on Android) goes back one screen; only on the home screen does it leave the app. The
 screen stack is saved on every move, on pause and on quit, and rebuilt at the next start.
+
+A damaged progress database never stops the app and is never replaced behind the learner's back:
+the recovery screen opens instead of home, and the learner chooses to restore a backup or to start
+again (the damaged file is kept aside either way). The daily backup runs on the loader thread once
+the decks are registered.
 """
 
 from __future__ import annotations
@@ -28,13 +33,8 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.utils import platform
 
 from quizapp.core.collection import DECK_SUFFIXES, Collection
-from quizapp.core.datadir import (
-    ENV_VAR,
-    bundled_decks_dir,
-    default_data_dir,
-    imported_decks_dir,
-)
-from quizapp.core.errors import QuizappError
+from quizapp.core.datadir import ENV_VAR, default_data_dir
+from quizapp.core.errors import DamagedStoreError, QuizappError
 from quizapp.core.help import HelpContent, load_help
 from quizapp.core.settings import Settings
 from quizapp.ui.android_share import (
@@ -62,6 +62,8 @@ SCREENS = {
     "card": "quizapp.ui.screens.card.CardScreen",
     "settings": "quizapp.ui.screens.settings.SettingsScreen",
     "help": "quizapp.ui.screens.help.HelpScreen",
+    "classroom": "quizapp.ui.screens.classroom.ClassroomScreen",
+    "recovery": "quizapp.ui.screens.recovery.RecoveryScreen",
 }
 
 
@@ -78,7 +80,7 @@ def deck_files(folders: Sequence[Path]) -> list[Path]:
 
 class QuizApp(App):
     theme = ObjectProperty(None)
-    loading = BooleanProperty(True)
+    loading = BooleanProperty(False)  # True while the loader thread registers deck files
     load_done = NumericProperty(0)
     load_total = NumericProperty(0)
     load_problems = ListProperty()  # lines to show on the home screen
@@ -104,7 +106,9 @@ class QuizApp(App):
         self._stopping = threading.Event()
         self._help: HelpContent | None = None
         self._saved_stack: list[dict[str, Any]] = []
-        self.collection: Collection
+        self._collection: Collection | None = None
+        # The settings in use while no collection is open (the recovery screen and its help).
+        self._fallback_settings = Settings()
         self.manager: ScreenManager
 
     # -- start and stop -----------------------------------------------------------------------------
@@ -117,25 +121,45 @@ class QuizApp(App):
             return Path(self.user_data_dir)
         return default_data_dir()
 
+    @property
+    def collection(self) -> Collection:
+        """The open collection; screens other than recovery and help only exist once it is open."""
+        if self._collection is None:
+            raise RuntimeError("the progress database is not open (the recovery screen is showing)")
+        return self._collection
+
     def build(self) -> ScreenManager:
         register_fonts()
-        self.collection = self._collection_factory(self.data_dir)
-        settings = self.collection.settings
-        self.theme = Theme(settings.theme, settings.font_scale)
+        # The default look until the learner's settings can be read from the collection.
+        self.theme = Theme()
         Window.clearcolor = self.theme.background
         self.theme.bind(background=lambda _theme, colour: setattr(Window, "clearcolor", colour))
         # On a phone the on-screen keyboard pushes the layout up instead of hiding the text field.
         Window.softinput_mode = "below_target"
         Window.bind(on_keyboard=self._on_keyboard)
         self.manager = ScreenManager(transition=NoTransition())
-        # Read before opening home: opening a screen saves the stack.
-        self._saved_stack = self.collection.store.get_setting(UI_STATE_KEY, [])
-        self.open_screen("home")
-        self._start_loading()
         # On Android, .quizdeck files opened with or shared to the app arrive here (a no-op elsewhere).
         self._deck_receiver = DeckReceiver(self.receive_deck, lambda name, message: self.add_notice(f"{name}: {message}"))
-        self._deck_receiver.start()
+        try:
+            self.open_collection()
+        except DamagedStoreError as error:
+            self.open_screen("recovery", problem=str(error))
         return self.manager
+
+    def open_collection(self) -> None:
+        """Open the learner's collection and carry on the start: their look, home, the decks
+        and the daily backup. Raises StoreError when the progress database cannot be opened."""
+        collection = self._collection_factory(self.data_dir)
+        self._collection = collection
+        settings = collection.settings
+        self.theme.apply(settings.theme, settings.font_scale)
+        # Read before opening home: opening a screen saves the stack.
+        self._saved_stack = collection.store.get_setting(UI_STATE_KEY, [])
+        self._stack.clear()  # the recovery screen, when the collection opens after a recovery
+        self._start_loading()  # first, so that home opens showing the loading progress
+        self.open_screen("home")
+        # Decks handed to the app wait until there is a collection to install them in.
+        self._deck_receiver.start()
 
     def on_pause(self) -> bool:
         self.save_ui_state()
@@ -146,21 +170,27 @@ class QuizApp(App):
         self.current_screen().on_return()
 
     def on_stop(self) -> None:
+        # Kivy dispatches on_stop twice when App.stop() is called while App.run() is running (from
+        # stop() and again when run() returns); the second time there is nothing left to do.
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
         Window.unbind(on_keyboard=self._on_keyboard)
         self._deck_receiver.stop()
-        self._stopping.set()
         if self._loader is not None:
-            self._loader.join()
-        self.save_ui_state()
-        self.collection.close()
+            self._loader.join()  # it may be writing: the deck files or the daily backup
+        if self._collection is not None:
+            self.save_ui_state()
+            self._collection.close()
 
     # -- loading decks off the UI thread ------------------------------------------------------------
 
     @property
     def deck_folders(self) -> list[Path]:
+        """Where deck files are read from: the bundled decks and each imported deck's folder."""
         if self._deck_folders is not None:
             return list(self._deck_folders)
-        return [bundled_decks_dir(), imported_decks_dir(self.data_dir)]
+        return self.collection.default_deck_folders()
 
     def _start_loading(self) -> None:
         folders = self.deck_folders
@@ -184,6 +214,19 @@ class QuizApp(App):
         except Exception as error:  # noqa: BLE001 - any failure must end the loading state and be shown
             problems = [f"The decks could not be loaded: {error}"]
         Clock.schedule_once(lambda _dt: self._finish_loading(problems))
+        self._backup_if_due()
+
+    def _backup_if_due(self) -> None:
+        """The daily backup, on the loader thread after the decks: it never holds up the screen and
+        never copies while the decks are being written. (The store's lock makes the UI thread's own
+        writes wait for the copy, which takes milliseconds.)"""
+        if self._stopping.is_set():
+            return
+        try:
+            self.collection.backup_if_due()
+        except QuizappError as error:
+            message = f"Today's backup of your progress could not be made: {error}. Your progress itself is safe; the app tries again at the next start."
+            Clock.schedule_once(lambda _dt: self.add_notice(message))
 
     def _finish_loading(self, problems: list[str]) -> None:
         self.load_problems = problems
@@ -278,13 +321,15 @@ class QuizApp(App):
     # -- state kept across restarts ------------------------------------------------------------------
 
     def save_ui_state(self) -> None:
+        if self._collection is None:
+            return  # recovering: there is no store to save to
         entries = []
         for name in self._stack:
             screen = self.screen(name)
             if not screen.restorable:
                 break
             entries.append({"screen": name, "params": screen.saved_params()})
-        self.collection.store.set_setting(UI_STATE_KEY, entries)
+        self._collection.store.set_setting(UI_STATE_KEY, entries)
 
     def _restore_ui_state(self) -> None:
         for entry in self._saved_stack[1:]:  # the first is home, already open
@@ -302,8 +347,17 @@ class QuizApp(App):
 
     # -- settings ---------------------------------------------------------------------------------------
 
+    @property
+    def settings(self) -> Settings:
+        """The learner's settings; the defaults while no collection is open."""
+        return self._collection.settings if self._collection is not None else self._fallback_settings
+
     def change_settings(self, **changes: Any) -> Settings:
-        """Change and persist settings; theme and text size apply at once."""
-        settings = self.collection.update_settings(**changes)
+        """Change and persist settings; theme and text size apply at once. While no collection is
+        open (recovering), a change (the help screen's region) lasts until it opens."""
+        if self._collection is not None:
+            settings = self._collection.update_settings(**changes)
+        else:
+            settings = self._fallback_settings = self._fallback_settings.with_changes(**changes)
         self.theme.apply(settings.theme, settings.font_scale)
         return settings

@@ -2,18 +2,21 @@
 
 Uses the bundled decks and a temporary data folder with about two months of simulated reviews,
 so the stats have something to draw. Each window size renders in its own process (Kivy has one
-window per process), in light and dark. Files are named SIZE-THEME-SCREEN.png.
+window per process), in light and dark. Files are named SIZE-THEME-SCREEN.png. The recovery screen
+(over a copy whose database is damaged) always has the default light look, so it is rendered with
+the light theme only.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from quizapp.core.days import FixedClock
 from quizapp.core.deck import CardType
 from quizapp.core.quiz import Question, QuestionKind
 from quizapp.core.session import StudySession
+from quizapp.core.store import DB_NAME
 from quizapp.ui.headless import pump, run_until, use_offscreen_window
 
 SIZES = ("1280x800", "412x915", "360x640")
@@ -125,6 +129,36 @@ class Tour:
         self.quiz()
         app.go_home()
         self.study()
+        app.go_home()
+        self.classroom()
+        app.stop()
+
+    def classroom(self) -> None:
+        """Share and import: the learner's part, then the teacher's while sharing, with one class
+        report (sent to the share as a learner's app would) so the hardest cards show."""
+        from quizapp.sharing.reports import build_report, send_report
+
+        screen = self.app.open_screen("classroom", mode="learner")
+        self.shot("classroom")
+        self.shot("classroom-bottom", scroll_y=0)
+        screen.choose_mode("teacher")
+        screen.start_sharing()
+        run_until(lambda: "share" not in screen.busy)
+        send_report(screen.share.url, build_report(self.app.collection, "overdose-response", "Ana"))
+        run_until(lambda: "class" not in screen.busy and bool(screen.ids.hardest_list.children))
+        self.shot("classroom-sharing")
+        self.shot("classroom-sharing-bottom", scroll_y=0)
+        screen.stop_sharing()
+        run_until(lambda: "share" not in screen.busy)
+
+    def recovery(self) -> None:
+        """Start the app on a damaged database: the recovery screen, then its confirm step."""
+        app = self.app
+        app._run_prepare()
+        pump(3)
+        self.shot("recovery")
+        app.current_screen().start_empty()
+        self.shot("recovery-confirm", scroll_y=0)
         app.stop()
 
     def quiz(self) -> None:
@@ -145,6 +179,9 @@ class Tour:
 
     def study(self) -> None:
         study = self.app.open_screen("study", deck_ids=None)
+        study.show_more = True  # Bury and Suspend
+        self.shot("study-more")
+        study.show_more = False
         wanted = {(card_type, side) for card_type, sides in STUDY_SHOTS.items() for side in sides}
         while wanted and study.phase == "question":
             card_type = study.card.card.type
@@ -190,26 +227,44 @@ def answer_with_widget(widget: Any, right: bool) -> None:
     pump(2)
 
 
-def render_size(out_dir: Path, size: str, themes: Sequence[str], history: Path, now: datetime) -> None:
-    """Render every screen at one window size (call once per process)."""
+def render_size(out_dir: Path, size: str, themes: Sequence[str], history: Path, now: datetime, text_size: int = 100) -> None:
+    """Render every screen at one window size (call once per process); `text_size` is the
+    Settings text size in percent, named in the file names when it is not 100."""
     width, height = (int(part) for part in size.split("x"))
     use_offscreen_window(width, height)
+    clock = FixedClock(now)
+    for theme in themes:
+        with copy_of(history) as data_dir:
+            with Collection.open(data_dir, clock=clock, tz=timezone.utc) as collection:
+                collection.update_settings(theme=theme, font_scale=text_size / 100)
+            Tour(make_app(data_dir, clock), out_dir, f"{size}-{theme}" + (f"-text{text_size}" if text_size != 100 else "")).run()
+    if "light" in themes and text_size == 100:
+        with copy_of(history) as data_dir:
+            with Collection.open(data_dir, clock=clock, tz=timezone.utc) as collection:
+                collection.backup_if_due()  # so that there is a backup to offer
+            (data_dir / DB_NAME).write_bytes(b"damaged " * 1000)
+            Tour(make_app(data_dir, clock), out_dir, f"{size}-light").recovery()
+
+
+@contextlib.contextmanager
+def copy_of(history: Path) -> Iterator[Path]:
+    """A temporary data folder holding a copy of the simulated history."""
+    with tempfile.TemporaryDirectory(prefix="quizapp-shots-") as temp:
+        data_dir = Path(temp) / "data"
+        shutil.copytree(history, data_dir)
+        yield data_dir
+
+
+def make_app(data_dir: Path, clock: FixedClock) -> Any:
+    """The app on `data_dir` at the screenshots' fixed time, with the bundled decks."""
     # Imported here: kivy must not load before the window size is configured.
     from quizapp.ui.app import QuizApp
 
-    clock = FixedClock(now)
-    for theme in themes:
-        data_dir = Path(tempfile.mkdtemp(prefix="quizapp-shots-")) / "data"
-        shutil.copytree(history, data_dir)
-        with Collection.open(data_dir, clock=clock, tz=timezone.utc) as collection:
-            collection.update_settings(theme=theme)
-        app = QuizApp(
-            data_dir=data_dir,
-            collection_factory=lambda directory: Collection.open(directory, clock=clock, tz=timezone.utc),
-            deck_folders=[bundled_decks_dir()],
-        )
-        Tour(app, out_dir, f"{size}-{theme}").run()
-        shutil.rmtree(data_dir.parent, ignore_errors=True)
+    return QuizApp(
+        data_dir=data_dir,
+        collection_factory=lambda directory: Collection.open(directory, clock=clock, tz=timezone.utc),
+        deck_folders=[bundled_decks_dir()],
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -217,19 +272,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--size", action="append", dest="sizes", help=f"WIDTHxHEIGHT (default: {', '.join(SIZES)})")
     parser.add_argument("--theme", action="append", dest="themes", choices=THEMES, help="default: both")
+    parser.add_argument("--text-size", type=int, default=100, metavar="PERCENT", help="the Settings text size, 75 to 200 (default: 100)")
     parser.add_argument("--history", type=Path, help=argparse.SUPPRESS)  # set for the per-size processes
     parser.add_argument("--now", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     sizes, themes = args.sizes or list(SIZES), args.themes or list(THEMES)
     if args.history is not None:
-        render_size(args.out_dir, sizes[0], themes, args.history, datetime.fromisoformat(args.now))
+        render_size(args.out_dir, sizes[0], themes, args.history, datetime.fromisoformat(args.now), args.text_size)
         return 0
     with tempfile.TemporaryDirectory(prefix="quizapp-history-") as temp:
         history = Path(temp) / "data"
         now = simulate_history(history)
         for size in sizes:
-            command = [sys.executable, "-m", "quizapp.ui.screenshots", str(args.out_dir), "--size", size, "--history", str(history), "--now", now.isoformat()]
+            command = [sys.executable, "-m", "quizapp.ui.screenshots", str(args.out_dir), "--size", size, "--history", str(history), "--now", now.isoformat(), "--text-size", str(args.text_size)]
             for theme in themes:
                 command += ["--theme", theme]
             subprocess.run(command, check=True)

@@ -23,6 +23,9 @@ RATING_NAMES = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good",
 _OPEN, _CLOSE = "\x01", "\x02"
 
 
+NBSP = "\u00a0"  # a space that never breaks a line
+
+
 def coloured(text: str, colour_hex: str, *, bold: bool = False) -> str:
     """Escaped text in a colour, for a label with markup on."""
     inner = f"[color={colour_hex}]{escape_markup(text)}[/color]"
@@ -73,10 +76,11 @@ def numbered(lines: Iterable[str]) -> str:
 
 def counts_markup(counts: DueCounts, colour_hex: Callable[[str], str], current_queue: str | None = None) -> str:
     """"12 new · 3 learning · 40 review" in the queues' colours; the current card's queue
-    underlined, as Anki marks it."""
+    underlined, as Anki marks it. A number and its word are joined by a no-break space, so a
+    narrow screen never wraps between them."""
     parts = []
     for queue, count in (("new", counts.new), ("learning", counts.learning), ("review", counts.review)):
-        text = f"{count} {queue}"
+        text = f"{count}{NBSP}{queue}"
         if queue == current_queue:
             text = f"[u]{text}[/u]"
         parts.append(f"[color={colour_hex(queue)}][b]{text}[/b][/color]")

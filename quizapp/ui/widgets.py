@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
+from kivy.core.text import Label as CoreLabel
 from kivy.factory import Factory
 from kivy.lang import Builder
+from kivy.metrics import dp
 from kivy.properties import (
     BooleanProperty,
     NumericProperty,
@@ -17,6 +20,7 @@ from kivy.properties import (
     StringProperty,
 )
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
@@ -92,6 +96,33 @@ class TopBar(BoxLayout):
     title = StringProperty()
     show_back = BooleanProperty(True)
     show_help = BooleanProperty(True)
+
+
+class BottomBar(BoxLayout):
+    """The row of buttons along the bottom of a screen (look in widgets.kv)."""
+
+
+class NavBar(GridLayout):
+    """A bottom bar of buttons: one row while every label's longest line fits, else two rows, so
+    a phone with large text never breaks a word like "Sett-ings" across lines."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cols=1, **kwargs)
+        self.bind(width=self._arrange, children=self._arrange)
+        App.get_running_app().theme.bind(font_body=self._arrange)
+
+    def _arrange(self, *_args: Any) -> None:
+        buttons = [child for child in self.children if isinstance(child, Button)]
+        if not buttons:
+            return
+        count = len(buttons)
+        widest = max(
+            CoreLabel(font_size=b.font_size, font_name=b.font_name, bold=b.bold).get_extents(line)[0]
+            for b in buttons
+            for line in b.text.splitlines() or [""]
+        )
+        room = (self.width - self.padding[0] - self.padding[2] - self.spacing[0] * (count - 1)) / count
+        self.cols = count if room >= widest + dp(16) else math.ceil(count / 2)
 
 
 class ProgressLine(Widget):

@@ -73,7 +73,8 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def start_app(data_dir: Path, deck_dir: Path, clock: FixedClock) -> Iterator[Callable[..., Driver]]:
-    """Start the app; a second call quits the first app and starts it again (a restart)."""
+    """Start the app; a second call quits the first app and starts it again (a restart).
+    `deck_folders=None` reads the decks from where the app does by default."""
     drivers: list[Driver] = []
 
     def start(**kwargs: Any) -> Driver:
@@ -82,8 +83,7 @@ def start_app(data_dir: Path, deck_dir: Path, clock: FixedClock) -> Iterator[Cal
         app = QuizApp(
             data_dir=data_dir,
             collection_factory=lambda directory: Collection.open(directory, clock=clock, tz=timezone.utc),
-            deck_folders=[deck_dir],
-            **kwargs,
+            **{"deck_folders": [deck_dir], **kwargs},
         )
         app._run_prepare()
         run_until(lambda: not app.loading)

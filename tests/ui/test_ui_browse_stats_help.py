@@ -11,11 +11,19 @@ from kivy.clock import Clock
 from ui_driver import KEY_SPACE, Driver, deck_panel
 
 from quizapp.core.collection import Collection
+from quizapp.core.datadir import bundled_decks_dir, imported_decks_dir
 from quizapp.core.help import load_help
 from quizapp.sharing.bundle import bundle_deck_file
 from quizapp.ui.android_share import IncomingDeck
 from quizapp.ui.headless import pump, run_until
 from quizapp.ui.screens.browse import ALL_TAGS
+
+EXTRA_DECK = """\
+format: 1
+deck: {id: extra, version: 1, title: Extra deck}
+cards:
+  - {id: e1, type: basic, front: Extra front, back: Extra back}
+"""
 
 
 def rows(ui: Driver) -> list[dict]:
@@ -130,11 +138,7 @@ def test_decks_load_off_the_ui_thread_with_progress(start_app: Callable[..., Dri
 
 def test_a_deck_file_handed_to_the_app_is_installed_in_the_background(ui: Driver, tmp_path) -> None:
     deck_file = tmp_path / "extra.yaml"
-    deck_file.write_text(
-        "format: 1\ndeck: {id: extra, version: 1, title: Extra deck}\n"
-        "cards:\n  - {id: e1, type: basic, front: Extra front, back: Extra back}\n",
-        encoding="utf-8",
-    )
+    deck_file.write_text(EXTRA_DECK, encoding="utf-8")
     bundle = tmp_path / "extra-v1.quizdeck"
     bundle_deck_file(deck_file, bundle)
     ui.app.receive_deck(IncomingDeck(uri="content://test/extra", name=bundle.name, data=bundle.read_bytes()))
@@ -150,3 +154,13 @@ def test_a_deck_file_handed_to_the_app_is_installed_in_the_background(ui: Driver
     ui.app.receive_deck(IncomingDeck(uri="content://test/bad", name="bad.quizdeck", data=b"not a zip"))
     run_until(lambda: bool(ui.app.notices))
     assert "bad.quizdeck" in ui.app.notices[0]
+
+
+def test_an_imported_deck_in_its_own_folder_is_on_home_after_a_start(start_app: Callable[..., Driver], data_dir) -> None:
+    folder = imported_decks_dir(data_dir) / "extra"  # where an installed deck lives: one folder per deck
+    folder.mkdir(parents=True)
+    (folder / "extra.yaml").write_text(EXTRA_DECK, encoding="utf-8")
+    ui = start_app(deck_folders=None)  # the app's own folders: the bundled decks and the imported ones
+    assert ui.app.deck_folders == [bundled_decks_dir(), folder]
+    assert "1\u00a0new" in deck_panel(ui, "extra").counts_text
+    assert not ui.app.load_problems

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable
+from pathlib import Path
 
 from kivy.core.window import Window
 from kivy.metrics import sp
@@ -84,3 +88,36 @@ def test_pause_saves_and_keeps_the_app_alive(start_app: Callable[..., Driver]) -
     assert ui.screen.name == "study" and ui.screen.phase == "question"
     ui = start_app()
     assert ui.app.stack == ("home", "study") and ui.screen.deck_ids == ["basics"]
+
+
+def test_quitting_from_the_running_app_stops_once(tmp_path: Path) -> None:
+    """App.stop() inside App.run() makes Kivy dispatch on_stop twice (from stop() and when run()
+    returns); the second must not save to the closed database."""
+    script = textwrap.dedent(
+        f"""
+        from quizapp.ui.headless import use_offscreen_window
+        use_offscreen_window(360, 640)
+        import sys
+        import traceback
+        from pathlib import Path
+        from kivy.clock import Clock
+        from quizapp.ui.app import QuizApp
+        app = QuizApp(data_dir=Path({str(tmp_path / "data")!r}), deck_folders=[])
+        stops = []
+        app.bind(on_stop=lambda *_: stops.append(1))
+        def quit_when_loaded(_dt):
+            if not app.loading:
+                app.stop()
+        Clock.schedule_interval(quit_when_loaded, 0)
+        try:
+            app.run()
+        except Exception:
+            # Kivy sends stderr to its (here silenced) log, so the error goes to stdout.
+            traceback.print_exc(file=sys.stdout)
+            raise
+        print("on_stop dispatched", len(stops), "times")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "on_stop dispatched 2 times" in result.stdout  # Kivy's doing, which the app has to bear

@@ -25,7 +25,7 @@ def test_a_session_with_keys_and_taps(ui: Driver) -> None:
     study = ui.screen
     assert counts(ui) == (3, 0, 0)
     assert study.phase == "question" and study.card.card.id == "b1"
-    assert "3 new" in study.counts_text
+    assert "3\u00a0new" in study.counts_text
 
     ui.press(KEY_SPACE)  # reveal
     assert study.phase == "answer"
@@ -63,7 +63,7 @@ def test_a_session_with_keys_and_taps(ui: Driver) -> None:
     ui.tap(study.action_buttons["done"])
     assert ui.app.stack == ("home",)
     home_counts = deck_panel(ui, "basics").counts_text
-    assert "0 new" in home_counts
+    assert "0\u00a0new" in home_counts
 
 
 def test_the_answer_side_keys_rate_only_after_reveal(ui: Driver) -> None:
@@ -148,3 +148,48 @@ def test_showing_the_answer_without_answering_shows_the_right_options(ui: Driver
     assert widget.buttons["Alcohol"].mark == "right" and widget.buttons["Cocaine"].mark == ""
     ui.tap(widget.buttons["Cocaine"])  # too late: the card is already revealed
     assert widget.buttons["Cocaine"].mark == "" and study.answer_correct is None
+
+
+def card_flags(ui: Driver, key: tuple[str, str, int]) -> tuple[bool, bool]:
+    """(buried, suspended), as Browse reports them."""
+    row = next(row for row in ui.app.collection.search(deck_ids=[key[0]]) if row.key == key)
+    return row.buried, row.suspended
+
+
+def test_bury_and_suspend_from_more_move_on_and_undo_brings_the_card_back(ui: Driver) -> None:
+    open_study(ui, "basics")
+    study = ui.screen
+    ids = study.ids
+    first = study.card.key
+    assert ids.bury_button.get_root_window() is None  # behind "More"
+    ui.tap(ids.more_button)
+    assert ids.more_button.text == "Less"
+    ui.tap(ids.bury_button)  # on the question side
+    assert card_flags(ui, first) == (True, False)
+    assert counts(ui) == (2, 0, 0) and study.progress_total == 2
+    assert study.card.key != first and study.phase == "question"
+    assert "Buried until tomorrow" in study.notice
+    assert ids.bury_button.get_root_window() is None, "closed again, so a second tap cannot bury the next card"
+
+    ui.tap(ids.undo_button)
+    assert card_flags(ui, first) == (False, False) and counts(ui) == (3, 0, 0)
+    assert study.card.key == first and study.notice == ""
+
+    ui.press(KEY_SPACE)  # and on the answer side
+    ui.tap(ids.more_button)
+    ui.tap(ids.suspend_button)
+    assert card_flags(ui, first) == (False, True)
+    assert counts(ui) == (2, 0, 0) and study.card.key != first
+    assert "Suspended" in study.notice
+    ui.press(KEY_Z, "z", ["ctrl"])
+    assert card_flags(ui, first) == (False, False) and study.card.key == first
+
+
+def test_more_is_off_once_the_session_is_done(ui: Driver) -> None:
+    open_study(ui, "basics")
+    study = ui.screen
+    for _ in range(3):
+        ui.tap(study.ids.more_button)
+        ui.tap(study.ids.bury_button)
+    assert study.phase == "done" and study.ids.more_button.disabled
+    assert "Nothing to study right now" in texts(study.ids.card_area)

@@ -6,14 +6,19 @@ Imported by the test modules after conftest.py has configured the offscreen wind
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from kivy.core.window import Window
+from kivy.metrics import dp
 from kivy.tests.common import UnitTestTouch
+from kivy.uix.button import Button
+from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from quizapp.core.quiz import QuestionKind
+from quizapp.core.store import DB_NAME
 from quizapp.ui.app import QuizApp
 from quizapp.ui.headless import pump
 from quizapp.ui.screenshots import response_for
@@ -82,6 +87,26 @@ def ancestors(widget: Widget) -> Iterator[Widget]:
         parent = parent.parent
 
 
+def shown(widget: Widget) -> Iterator[Widget]:
+    """The widget and its descendants that take up room on screen."""
+    if widget.opacity == 0 or widget.width <= 0 or widget.height <= 0:
+        return
+    yield widget
+    for child in widget.children:
+        yield from shown(child)
+
+
+def check_layout(screen: Widget) -> None:
+    """Nothing runs past the window, every button is a 48dp touch target, labels wrap."""
+    width = Window.width
+    for widget in shown(screen):
+        name = f"{type(widget).__name__} {getattr(widget, 'text', '')[:40]!r} on {screen.name}"
+        assert widget.x >= -1 and widget.right <= width + 1, f"{name} runs past the window: {widget.x}..{widget.right}"
+        if isinstance(widget, Button):
+            assert widget.height >= dp(48) - 0.5 and widget.width >= dp(48) - 0.5, f"{name} is a small touch target: {widget.size}"
+        if isinstance(widget, Label) and widget.text and not widget.shorten and widget.text_size[0]:
+            assert widget.texture_size[0] <= widget.width + 1, f"{name} does not wrap: {widget.texture_size} in {widget.size}"
+
 
 def texts(widget: Widget) -> list[str]:
     """Every text shown in the widget and its descendants."""
@@ -91,6 +116,13 @@ def texts(widget: Widget) -> list[str]:
 def deck_panel(ui: Driver, deck_id: str) -> Any:
     """The home screen's panel of one deck."""
     return next(panel for panel in ui.screen.ids.content.children if getattr(panel, "deck_id", None) == deck_id)
+
+
+def damage_progress(data_dir: Path) -> bytes:
+    """Overwrite the (closed) progress database with bytes that are not a database; returns them."""
+    garbage = b"this is not a database " * 1000
+    (data_dir / DB_NAME).write_bytes(garbage)
+    return garbage
 
 
 DECK = "basics"
@@ -104,6 +136,7 @@ ROUTES: dict[str, Callable[[Driver], None]] = {
     "browse": lambda ui: ui.tap(ui.screen.ids.browse_button),
     "settings": lambda ui: ui.tap(ui.screen.ids.settings_button),
     "help": lambda ui: ui.tap(ui.screen.ids.top_bar.ids.help_button),
+    "classroom": lambda ui: ui.tap(ui.screen.ids.share_button),
 }
 
 

@@ -57,7 +57,7 @@ class HelpScreen(AppScreen):
         self.disclaimer = content.disclaimer
         self.sources = "Sources: " + source_lines(content.sources)
         self.region_names = [region.name for region in content.regions]
-        self._show_region(self.app.collection.settings.region)
+        self._show_region(self.app.settings.region)
 
     def _show_region(self, region_id: str) -> None:
         region = self.app.help_content().region(region_id)

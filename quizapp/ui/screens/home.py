@@ -10,7 +10,7 @@ from kivy.properties import StringProperty
 
 from quizapp.core.queues import DueCounts
 from quizapp.ui.android_share import on_android
-from quizapp.ui.text import counts_markup, describe_due
+from quizapp.ui.text import NBSP, counts_markup, describe_due
 from quizapp.ui.widgets import AppScreen, Panel, load_kv_once
 
 
@@ -66,7 +66,7 @@ class HomeScreen(AppScreen):
                 deck_id=deck.deck_id,
                 title=deck.title,
                 description=deck.description,
-                counts_text=counts_markup(deck.counts, colour) + f"  [color={colour('muted')}]of {deck.card_count} cards[/color]",
+                counts_text=counts_markup(deck.counts, colour) + f"  [color={colour('muted')}]of{NBSP}{deck.card_count}{NBSP}cards[/color]",
             )
             if on_android():  # only a phone has a share sheet
                 panel.ids.buttons.add_widget(self.action("Share", partial(self.app.share_deck, deck.deck_id), primary=False))

@@ -40,7 +40,7 @@ class SettingsScreen(AppScreen):
     quiz_counts_as_review = BooleanProperty(False)
 
     def prepare(self, **_params: Any) -> None:
-        settings = self.app.collection.settings
+        settings = self.app.settings
         for name in ("font_scale", "desired_retention", "new_per_day", "reviews_per_day", "rollover_hour", "quiz_counts_as_review"):
             setattr(self, name, getattr(settings, name))
         self.theme_name = settings.theme
@@ -59,7 +59,7 @@ class SettingsScreen(AppScreen):
 
     def choose_region(self, name: str) -> None:
         region = self.app.help_content().region(name)
-        if region.id != self.app.collection.settings.region:
+        if region.id != self.app.settings.region:
             self.change("region", region.id)
             self.region_name = region.name
 

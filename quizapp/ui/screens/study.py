@@ -3,13 +3,14 @@
 The question side shows the prompt (and, for choice, true/false, type-in, order and match cards,
 a way to answer). Tap "Show answer", Space or Enter reveals the answer side: the answer, the
 explanation, the source and four rating buttons with their next intervals (keys 1-4; Space and
-Enter pick the suggested rating, or Good). Undo (button or Ctrl+Z) takes the last rating back.
+Enter pick the suggested rating, or Good). "More" opens Bury (until tomorrow) and Suspend for the
+card on screen. Undo (button or Ctrl+Z) takes the last rating, bury or suspend back.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kivy.factory import Factory
@@ -60,6 +61,24 @@ class StudyScreen(AppScreen):
     progress_done = NumericProperty(0)
     progress_total = NumericProperty(1)
     can_undo = BooleanProperty(False)
+    show_more = BooleanProperty(False)  # Bury and Suspend are shown
+
+    def on_kv_post(self, base_widget: Any) -> None:
+        # Out of the tree while hidden: a hidden but present row would still take room and touches.
+        # `ids` holds weak references, so the row is kept here while it is out of the tree.
+        self._card_actions = self.ids.card_actions.__self__
+        self.ids.status.remove_widget(self._card_actions)
+
+    def on_show_more(self, _screen: StudyScreen, shown: bool) -> None:
+        status, row = self.ids.status, self._card_actions
+        if shown and row.parent is None:
+            status.add_widget(row, index=len(status.children) - 1)  # just below the counts
+        elif not shown and row.parent is not None:
+            status.remove_widget(row)
+
+    def on_phase(self, _screen: StudyScreen, phase: str) -> None:
+        if phase == "done":
+            self.show_more = False
 
     def prepare(self, deck_ids: Sequence[str] | None = None, **_params: Any) -> None:
         collection = self.app.collection
@@ -71,6 +90,7 @@ class StudyScreen(AppScreen):
             self.title = "Study all decks"
         self.notice = ""
         self.can_undo = False
+        self.show_more = False
         self.show_next()
 
     def saved_params(self) -> dict[str, Any]:
@@ -166,6 +186,24 @@ class StudyScreen(AppScreen):
         duration_ms = min(MAX_ANSWER_MS, int((time.monotonic() - self.shown_at) * 1000))
         result = self.session.answer(rating, duration_ms)
         self.notice = "That card keeps being forgotten: it is now suspended (see Browse)." if result.suspended_as_leech else ""
+        self.can_undo = True
+        self.show_next()
+
+    def bury(self) -> None:
+        """Put the card on screen off until the next study day."""
+        self._set_card_aside(self.session.bury, "Buried until tomorrow.")
+
+    def suspend(self) -> None:
+        """Take the card on screen out of study until it is unsuspended in Browse."""
+        self._set_card_aside(self.session.suspend, "Suspended: it stays out of study until you unsuspend it in Browse.")
+
+    def _set_card_aside(self, action: Callable[[], None], notice: str) -> None:
+        if self.phase == "done":
+            return
+        action()
+        # Closed again, so a second tap meant for this card cannot bury or suspend the next one.
+        self.show_more = False
+        self.notice = f"{notice} Undo brings it back."
         self.can_undo = True
         self.show_next()
 

@@ -1,0 +1,147 @@
+"""The daily backup at start, and a damaged progress database: the recovery screen restores the
+newest backup or starts again with empty progress, keeps the damaged file aside either way, and
+keeps "Get help now" one tap away."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from ui_driver import Driver, damage_progress, deck_panel, texts
+
+from quizapp.core import backup
+from quizapp.core.collection import Collection
+from quizapp.core.days import FixedClock
+from quizapp.core.store import DB_NAME
+from quizapp.ui.headless import run_until
+
+B1 = ("basics", "b1", 0)
+
+
+def notice_text(ui: Driver) -> str:
+    run_until(lambda: bool(ui.app.notices) and not ui.app.loading)
+    return "\n".join(ui.app.notices)
+
+
+def test_the_daily_backup_is_made_on_the_loader_thread_once_a_day(
+    start_app: Callable[..., Driver], data_dir: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads = []
+    original = Collection.backup_if_due
+
+    def recording_backup(self: Collection) -> Path | None:
+        threads.append(threading.current_thread().name)
+        return original(self)
+
+    monkeypatch.setattr(Collection, "backup_if_due", recording_backup)
+    start_app()
+    run_until(lambda: bool(threads))
+    assert threads == ["deck-loader"]  # after the decks, off the UI thread
+    start_app()  # the same day: no second backup
+    run_until(lambda: len(threads) == 2)
+    assert len(backup.list_backups(data_dir)) == 1
+    clock.advance(days=1)
+    ui = start_app()
+    run_until(lambda: len(backup.list_backups(data_dir)) == 2)
+    assert ui.app.notices == []
+
+
+def test_a_failed_backup_is_a_notice_on_home(start_app: Callable[..., Driver], data_dir: Path) -> None:
+    data_dir.mkdir()
+    (data_dir / backup.BACKUP_DIR).write_text("a file where the backups folder should be")
+    ui = start_app()
+    text = notice_text(ui)
+    assert "Today's backup of your progress could not be made" in text and "Your progress itself is safe" in text
+    assert any("Today's backup" in shown for shown in texts(ui.screen.ids.content))
+    ui.tap(deck_panel(ui, "basics").ids.study)  # the app carries on as usual
+    assert ui.screen.name == "study"
+
+
+@pytest.fixture
+def damaged(start_app: Callable[..., Driver], data_dir: Path, clock: FixedClock) -> bytes:
+    """Progress with one answer, a backup holding it (the next day's automatic one), then damage."""
+    ui = start_app()
+    ui.app.collection.answer(B1, 3)
+    clock.advance(days=1)
+    ui = start_app()
+    run_until(lambda: len(backup.list_backups(data_dir)) == 2)
+    ui.stop()
+    return damage_progress(data_dir)
+
+
+def kept_aside(data_dir: Path) -> list[Path]:
+    return sorted(data_dir.glob(f"{DB_NAME}.damaged-*"))
+
+
+def test_a_damaged_database_opens_recovery_and_the_newest_backup_is_restored(
+    start_app: Callable[..., Driver], data_dir: Path, damaged: bytes
+) -> None:
+    ui = start_app()
+    recovery = ui.screen
+    assert ui.app.stack == ("recovery",)
+    with pytest.raises(RuntimeError):
+        ui.app.collection  # noqa: B018 - nothing was opened in place of the damaged file
+    shown = "\n".join(texts(recovery))
+    assert "Your progress file is damaged" in shown
+    assert "will not be deleted" in shown and str(data_dir) in shown
+    assert "The newest backup is from Tuesday 04 March 2025, 12:00" in shown
+    assert (data_dir / DB_NAME).read_bytes() == damaged  # nothing replaced it before the learner chose
+
+    ui.tap(recovery.ids.restore_button)
+    run_until(lambda: not ui.app.loading)
+    assert ui.app.stack == ("home",)
+    assert ui.app.collection.card_state(B1).reps == 1  # the answer in the backup is back
+    [aside] = kept_aside(data_dir)
+    assert aside.read_bytes() == damaged
+    text = notice_text(ui)
+    assert "restored from the backup of Tuesday 04 March 2025, 12:00" in text and str(aside) in text
+    assert "3\u00a0new" not in deck_panel(ui, "basics").counts_text
+
+
+def test_starting_again_takes_a_second_tap_and_keeps_the_damaged_file(
+    start_app: Callable[..., Driver], data_dir: Path, damaged: bytes
+) -> None:
+    ui = start_app()
+    button = ui.screen.ids.start_empty_button
+    ui.tap(button)
+    assert ui.app.stack == ("recovery",) and button.text == "Tap again to start with empty progress"
+    assert (data_dir / DB_NAME).read_bytes() == damaged
+    ui.tap(button)
+    run_until(lambda: not ui.app.loading)
+    assert ui.app.stack == ("home",)
+    assert ui.app.collection.card_state(B1).reps == 0
+    [aside] = kept_aside(data_dir)
+    assert aside.read_bytes() == damaged
+    assert f"You started again with empty progress. The damaged progress file is kept as {aside}." in notice_text(ui)
+    assert "3\u00a0new" in deck_panel(ui, "basics").counts_text
+    assert len(backup.list_backups(data_dir)) == 2  # the backups are untouched
+
+
+def test_with_no_sound_backup_only_starting_again_is_offered(start_app: Callable[..., Driver], data_dir: Path) -> None:
+    ui = start_app()
+    ui.stop()
+    for old in backup.list_backups(data_dir):
+        old.write_bytes(b"damaged too")
+    damage_progress(data_dir)
+    ui = start_app()
+    recovery = ui.screen
+    assert recovery.ids.restore_button.disabled and recovery.ids.restore_button.opacity == 0
+    assert "cannot be read either" in recovery.ids.backup_text.text
+    for _ in range(2):
+        ui.tap(recovery.ids.start_empty_button)
+    run_until(lambda: not ui.app.loading)
+    assert ui.app.stack == ("home",) and len(kept_aside(data_dir)) == 1
+
+
+def test_get_help_is_one_tap_from_recovery(start_app: Callable[..., Driver], data_dir: Path, damaged: bytes) -> None:
+    ui = start_app()
+    ui.tap(ui.screen.ids.top_bar.ids.help_button)
+    help_screen = ui.screen
+    assert help_screen.name == "help" and help_screen.ids.number.text == "911"
+    help_screen.ids.region_spinner.text = "United Kingdom"  # works with no collection open
+    assert help_screen.ids.number.text == "999"
+    ui.back()
+    assert ui.app.stack == ("recovery",)
+    assert (data_dir / DB_NAME).read_bytes() == damaged
