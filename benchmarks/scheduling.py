@@ -36,8 +36,10 @@ def ours_first_queue(data_dir: Path) -> float:
 
 
 def ours_answers(data_dir: Path, run_dir: Path) -> float:
-    """100 answers, each committed to disk, each followed by the next card and its buttons'
-    intervals. The first card is fetched before timing: building the first queue is benchmark 1."""
+    """100 answers, each committed to disk, each followed by the next card, today's counts and
+    the card's buttons' intervals: what the study screen shows, and what Anki's
+    get_queued_cards() and describe_next_states() return. The first card is fetched before
+    timing: building the first queue is benchmark 1."""
     copy = _fresh_copy(data_dir / DB_NAME, run_dir / DB_NAME)
     watch = Stopwatch()
     with Collection.open(copy.parent) as collection:
@@ -49,6 +51,7 @@ def ours_answers(data_dir: Path, run_dir: Path) -> float:
                 session.answer(rating, duration_ms=ANSWER_MS)
                 if session.next_card() is None:
                     raise RuntimeError("the benchmark collection ran out of due cards")
+                session.counts()
                 session.button_labels()
     return watch.seconds
 

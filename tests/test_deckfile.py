@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import gc
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from quizapp.core import deckfile
+from quizapp.core.datadir import bundled_decks_dir
 from quizapp.core.deck import Basic, CardType, Choice, Cloze, Match, Reverse
-from quizapp.core.deckfile import MAX_FILE_BYTES, dump_deck, load_deck, parse_deck
+from quizapp.core.deckfile import MAX_FILE_BYTES, _block_nesting_bound, _flow_nesting_bound, dump_deck, load_deck, parse_deck
 from quizapp.core.errors import DeckFileError
 
 HEADER = """\
@@ -221,6 +228,76 @@ def test_deep_nesting_is_refused() -> None:
     with pytest.raises(DeckFileError) as caught:
         parse_deck("x: " + "[" * 5000 + "]" * 5000, "deep.yaml")
     assert "nested" in str(caught.value)
+
+
+# Pieces of YAML that open, close or hide nesting: brackets (also inside quotes, comments and
+# tags), block indicators, indentation, and every line break libyaml knows.
+NESTING_PIECES = [
+    "[", "]", "{", "}", ", ", "a: ", ": ", "- ", "? ", "x", "it's", "x.", "\n", "\n  ", "\n    ", "\r\n", "\r", "\x85", "\u2028",
+    "\t", "\ufeff", "'", '"', "''", '\\"', '"]]"', "'[['", "# ]\n", " #", "!a]", "!<]> ", "&a ", "*a", "|\n", ">-\n", "---", "%",
+]  # fmt: skip
+
+
+def _parsed_nesting(text: str) -> tuple[int, int, int]:
+    """How deep flow collections, bracketed ones among them, and block collections nest in the
+    parser's events, up to any error. A pair in a flow sequence ("[a: b]") is a flow mapping
+    without a bracket: its event starts at the key, with no width."""
+    loader = yaml.CSafeLoader(text)
+    open_: list[tuple[bool, bool]] = []  # (flow, bracketed) of each open collection
+    flow = bracketed = block = 0
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.CollectionStartEvent):
+                start, end = event.start_mark.index, event.end_mark.index
+                open_.append((bool(event.flow_style), bool(event.flow_style) and end - start == 1 and text[start] in "[{"))
+                flow = max(flow, sum(f for f, _ in open_))
+                bracketed = max(bracketed, sum(b for _, b in open_))
+                block = max(block, sum(not f for f, _ in open_))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                open_.pop()
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return flow, bracketed, block
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["[", "]", "{"]) | st.sampled_from(NESTING_PIECES), max_size=80))
+def test_the_cheap_nesting_bound_is_never_below_the_parsers_nesting(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    flow, bracketed, block = _parsed_nesting(text)
+    brackets = _flow_nesting_bound(text, sys.maxsize)
+    assert bracketed <= brackets
+    assert flow <= 2 * brackets  # at most one pair mapping per bracketed level
+    assert block <= _block_nesting_bound(text, 0)
+
+
+def test_ordinary_decks_are_composed_without_walking_their_events_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    def walk(text: str, path: str) -> None:
+        raise AssertionError(f"{path} was walked event by event")
+
+    monkeypatch.setattr(deckfile, "_refuse_deep_nesting", walk)
+    long_line = "    explain: '" + "A long explanation: with colons - dashes, [brackets] and {braces}. " * 20 + "'\n"
+    quoted = '    distractors: ["It\'s one", "Two (2)", "Three."]\n'
+    cards = "".join(f"  - id: q{n}\n    type: choice\n    question: Which?\n    answers: [One]\n{quoted}{long_line}" for n in range(300))
+    assert len(parse_deck(HEADER + cards, "long.yaml").cards) == 300
+    for deck_file in sorted(bundled_decks_dir().glob("*.yaml")):
+        load_deck(deck_file)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_parsing_leaves_the_garbage_collector_as_it_was(enabled: bool) -> None:
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        parse_deck(GOOD, "good.yaml")
+        assert gc.isenabled() is enabled
+        with pytest.raises(DeckFileError):
+            parse_deck("format: [", "broken.yaml")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
 
 
 def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:

@@ -376,3 +376,18 @@ def test_random_answers_keep_state_valid_and_replay_reproduces_it(
         assert card == offered[rating]
         log.append((rating, now))
     assert scheduler.replay(log, fuzz_key) == card
+
+
+@settings(max_examples=60, deadline=None)
+@given(scheduler=schedulers, sequences=st.lists(answer_sequences, min_size=1, max_size=4), fuzz_key=st.integers(0, 2**32 - 1))
+def test_a_scheduler_that_has_answered_other_cards_answers_as_a_fresh_one(
+    scheduler: Scheduler, sequences: list[list[tuple[Rating, int]]], fuzz_key: int
+) -> None:
+    # The scheduler keeps py-fsrs's predictions between calls; a fresh one keeps none.
+    for number, answers in enumerate(sequences):
+        now, card = T0, CardState()
+        for rating, gap in answers:
+            now += timedelta(seconds=gap)
+            fresh = Scheduler(scheduler.options, scheduler.days)
+            assert scheduler.preview(card, now, fuzz_key + number) == fresh.preview(card, now, fuzz_key + number)
+            card = scheduler.answer(card, rating, now, fuzz_key + number)

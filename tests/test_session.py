@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from conftest import SMALL_DECK, START, small_deck
+from quizapp.core import session as session_module
 from quizapp.core.card_state import Rating
 from quizapp.core.collection import Collection
 from quizapp.core.days import FixedClock
+from quizapp.core.queues import counts_by_deck
 from quizapp.core.session import StudySession
 
 
@@ -94,3 +104,94 @@ def test_retrievability_is_unknown_for_new_cards_and_falls_with_time(small: Coll
     clock.advance(days=30)
     late = small.retrievability(("small", "b1", 0))
     assert early is not None and late is not None and 0 < late < early <= 1
+
+
+OTHER_DECK = SMALL_DECK.replace("id: small", "id: other").replace("title: Small deck", "title: Other deck")
+WAITS = [timedelta(seconds=30), timedelta(minutes=10), timedelta(hours=5), timedelta(days=1), timedelta(days=9), timedelta(minutes=-3)]  # clocks are set back too
+SESSION_ACTIONS = st.one_of(
+    st.tuples(st.just("answer"), st.sampled_from(list(Rating))),
+    st.tuples(st.sampled_from(["next", "undo", "bury", "suspend"])),
+    st.tuples(st.just("wait"), st.sampled_from(WAITS)),
+)
+# Changes made beside the session: through the collection, and through another connection.
+OUTSIDE_ACTIONS = st.one_of(
+    st.tuples(st.just("quiz answer"), st.integers(0, 13), st.sampled_from(list(Rating))),
+    st.tuples(st.sampled_from(["suspend", "unsuspend", "bury", "reset", "suspend elsewhere"]), st.integers(0, 13)),
+    st.tuples(st.just("limits"), st.sampled_from(["small", "other"]), st.integers(0, 4), st.integers(0, 3)),
+)
+
+
+def _act_in_session(session: StudySession, clock: FixedClock, action: tuple[Any, ...]) -> None:
+    if action[0] == "wait":
+        clock.advance(seconds=action[1].total_seconds())
+    elif action[0] == "next":
+        session.next_card()
+    elif action[0] == "undo":
+        session.undo()
+    elif session.current is not None or session.next_card() is not None:
+        if action[0] == "answer":
+            session.answer(action[1], duration_ms=1000)
+        else:
+            getattr(session, action[0])()
+
+
+def _act_outside(collection: Collection, clock: FixedClock, action: tuple[Any, ...]) -> None:
+    if action[0] == "limits":
+        collection.set_deck_options(action[1], new_per_day=action[2], reviews_per_day=action[3])
+        return
+    key = collection.all_card_keys()[action[1]]
+    if action[0] == "quiz answer":
+        collection.answer(key, action[2], kind="quiz")
+    elif action[0] == "suspend elsewhere":
+        with Collection.open(collection.data_dir, clock=clock, tz=timezone.utc) as elsewhere:
+            elsewhere.suspend([key])
+    else:
+        getattr(collection, action[0])([key])
+
+
+@settings(max_examples=150, deadline=None)
+@given(actions=st.lists(st.one_of(SESSION_ACTIONS, st.tuples(st.just("outside"), OUTSIDE_ACTIONS)), min_size=1, max_size=30))
+# A change through another connection while the session keeps its counts.
+@example(actions=[("answer", Rating.GOOD), ("outside", ("suspend elsewhere", 0))])
+# A learning card that the clock brings into the learn-ahead window, then takes out of it again.
+@example(actions=[("answer", Rating.GOOD), ("wait", timedelta(minutes=10)), ("wait", timedelta(minutes=-3)), ("wait", timedelta(minutes=-3))])
+# Exactly as many new cards waiting as the limit allows, then an answer that also buries a sibling.
+@example(actions=[("outside", ("limits", "other", 7, 3)), ("answer", Rating.GOOD), ("answer", Rating.GOOD), ("answer", Rating.GOOD)])
+def test_session_counts_always_equal_a_fresh_count(tmp_path_factory: pytest.TempPathFactory, actions: list[tuple[Any, ...]]) -> None:
+    clock = FixedClock(START)
+    with Collection.open(tmp_path_factory.mktemp("counts"), clock=clock, tz=timezone.utc) as collection:
+        collection.apply_deck(small_deck(), source_path=None, content_hash="small")
+        collection.apply_deck(small_deck(text=OTHER_DECK), source_path=None, content_hash="other")
+        # Limits below the cards waiting, so that counts are capped by them at times, and a
+        # learning step longer than the learn-ahead window, so that the clock brings cards into it.
+        collection.set_deck_options("small", new_per_day=3, reviews_per_day=2)
+        collection.set_deck_options("other", learning_steps=[60, 1500])
+        sessions = [StudySession(collection), StudySession(collection, ["small"])]
+        for action in actions:
+            if action[0] == "outside":
+                _act_outside(collection, clock, action[1])
+            else:
+                _act_in_session(sessions[0], clock, action)
+            for session in sessions:
+                assert session.counts() == StudySession(collection, session.deck_ids).counts()
+
+
+@pytest.mark.parametrize("queue", ["new", "review"])
+def test_answering_within_daily_limits_counts_cards_only_once(small: Collection, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, queue: str) -> None:
+    # More cards waiting than the limits allow, so the counts stop at the limits; no siblings
+    # buried, which would take a count.
+    small.set_deck_options("small", new_per_day=3, reviews_per_day=2, bury_siblings=False)
+    if queue == "review":
+        for key in small.all_card_keys():
+            small.answer(key, Rating.EASY)
+        clock.advance(days=60)
+    counted: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(session_module, "counts_by_deck", lambda *args: counted.append(args) or counts_by_deck(*args))
+    session = StudySession(small)
+    answered: list[str] = []
+    while (card := session.next_card()) is not None:
+        answered.append(card.queue)
+        session.answer(Rating.GOOD)
+        assert session.counts() == StudySession(small).counts()  # which counts afresh
+    assert answered.count(queue) == (3 if queue == "new" else 2)
+    assert len(counted) == 1 + len(answered)  # once for this session, once for each fresh one

@@ -10,7 +10,7 @@ import pytest
 
 from quizapp.core.card_state import CardState, State
 from quizapp.core.errors import DamagedStoreError, StoreError
-from quizapp.core.store import MIGRATIONS, SCHEMA_VERSION, Store, from_ms, to_ms
+from quizapp.core.store import CARD_COLUMNS, MIGRATIONS, SCHEMA_VERSION, Store, from_ms, to_ms
 
 
 def test_a_new_database_gets_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
@@ -94,6 +94,41 @@ def test_a_card_state_round_trips_through_the_store(tmp_path: Path) -> None:
         store.write_card_state(db, key, state, today=0)
     assert store.card_state(key) == state
     assert CardState.from_dict(state.to_dict()) == state
+    store.close()
+
+
+STATES = [
+    CardState(),
+    CardState(State.LEARNING, stability=1.0, difficulty=5.0, due_at=datetime(2025, 3, 3, 12, 10, tzinfo=timezone.utc), last_review=datetime(2025, 3, 3, 12, tzinfo=timezone.utc), reps=1),
+    CardState(State.LEARNING, stability=1.0, difficulty=5.0, due_day=3, last_review=datetime(2025, 3, 3, 12, tzinfo=timezone.utc), reps=1),
+    CardState(State.REVIEW, stability=9.0, difficulty=5.0, due_day=12, last_review=datetime(2025, 3, 3, 12, tzinfo=timezone.utc), interval_days=9, reps=3),
+]
+
+
+@pytest.mark.parametrize("flags", [(0, 0, None), (1, 0, None), (0, 1, None), (0, 0, 2), (0, 0, 1), (1, 1, 2)])
+def test_writing_a_state_sets_the_queue_that_recomputing_it_gives(tmp_path: Path, flags: tuple[int, int, int | None]) -> None:
+    store = Store(tmp_path / "p.sqlite3")
+    key = ("d", "c", 0)
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO cards (deck_id, card_id, sibling, position, shuffle, retired, suspended, buried_day) VALUES ('d', 'c', 0, 0, 7, ?, ?, ?)",
+            flags,
+        )
+    where, params = "deck_id = :d AND card_id = :c AND sibling = :s", {"d": "d", "c": "c", "s": 0}
+    for before, after in [(a, b) for a in STATES for b in STATES]:
+        with store.transaction() as db:
+            store.write_card_state(db, key, before, today=2)
+            store.write_card_state(db, key, after, today=2)
+        written = store.query_one("SELECT queue FROM cards")
+        with store.transaction() as db:
+            store.refresh_queue(db, where, params, today=2)
+        assert store.query_one("SELECT queue FROM cards") == written, (flags, before.state, after)
+    store.close()
+
+
+def test_card_columns_name_the_cards_table_in_order(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.sqlite3")
+    assert tuple(row[1] for row in store.query("PRAGMA table_info(cards)")) == CARD_COLUMNS
     store.close()
 
 

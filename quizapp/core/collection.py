@@ -10,7 +10,7 @@ import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from quizapp.core.queues import Allowance, DueCounts, counts_by_deck, next_due_m
 from quizapp.core.scheduler import Scheduler
 from quizapp.core.settings import Settings
 from quizapp.core.store import (
+    CARD_COLUMNS,
     DB_NAME,
     QUEUE_BURIED,
     QUEUE_DAY_LEARN,
@@ -36,6 +37,7 @@ from quizapp.core.store import (
     Store,
     from_ms,
     state_from_row,
+    state_of_card_row,
     to_ms,
 )
 
@@ -103,6 +105,33 @@ class SyncReport:
     problems: list[Problem] = field(default_factory=list)
 
 
+_PLACE_COLUMNS = ("queue", "due_at", "due_day")
+_PLACE_IN_ROW = tuple(CARD_COLUMNS.index(name) for name in _PLACE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    """Where a card waits: its queue (QUEUE_* in quizapp.core.store) and when it falls due there."""
+
+    queue: int
+    due_at_ms: int | None
+    due_day: int | None
+
+    @classmethod
+    def of_card_row(cls, row: tuple[Any, ...]) -> QueuePlace:
+        return cls(*(row[index] for index in _PLACE_IN_ROW))
+
+
+@dataclass(frozen=True)
+class Requeued:
+    """A card an answer moved (the answered card, and each sibling it buried): what a study
+    session needs to keep today's counts up to date without counting again."""
+
+    key: CardKey
+    before: QueuePlace
+    after: QueuePlace
+
+
 @dataclass(frozen=True)
 class AnswerResult:
     key: CardKey
@@ -113,6 +142,7 @@ class AnswerResult:
     became_leech: bool = False
     suspended_as_leech: bool = False
     buried_siblings: tuple[CardKey, ...] = ()
+    requeued: tuple[Requeued, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -208,6 +238,12 @@ class Collection:
                 self.store.refresh_queue(db, f"queue = {QUEUE_BURIED} AND buried_day < :today", {}, today)
             self._unburied_day = today
         return today
+
+    def counts_stamp(self) -> tuple[int, int, int]:
+        """(today, then the store's change stamp): differs whenever today's counts may have
+        changed other than by the clock moving learning cards into the learn-ahead window.
+        Taken after yesterday's buried cards are back, so counts taken next match it."""
+        return (self._unbury_if_new_day(), *self.store.change_stamp())
 
     # -- settings and options ---------------------------------------------------------------------------
 
@@ -511,13 +547,14 @@ class Collection:
         """Rate a card: one transaction that updates its state, logs the review and buries siblings."""
         now = self.now()
         today = self.days.day_of(now)
-        options = self.deck_options(key[0])
+        scheduler = self.scheduler(key[0])  # cached with the deck's options; deck_options() reads the store
+        options = scheduler.options
         with self.store.transaction() as db:
             row = self.store.card_row(key)
             if row is None:
                 raise NotFoundError(f"no card '{key[1]}' (sibling {key[2]}) in deck '{key[0]}'")
-            before = self.store.card_state(key)
-            after = self.scheduler(key[0]).answer(before, rating, now, fuzz_key(key))
+            before = state_of_card_row(row)
+            after = scheduler.answer(before, rating, now, fuzz_key(key))
             self.store.write_card_state(db, key, after, today)
             revlog_id = self._log(db, key, now, today, int(rating), kind, duration_ms, before, after)
             became_leech = after.lapses > before.lapses and _is_leech_lapse(after.lapses, options.leech_threshold)
@@ -529,8 +566,21 @@ class Collection:
                 )
                 self.store.refresh_queue(db, "deck_id = :d AND card_id = :c AND sibling = :s", {"d": key[0], "c": key[1], "s": key[2]}, today)
             sibling_rows = self._bury_siblings(db, key, today) if options.bury_siblings else []
+            # Where the card waits now, as the store worked it out (a leech may have been suspended).
+            place = db.execute(f"SELECT {', '.join(_PLACE_COLUMNS)} FROM cards WHERE deck_id = ? AND card_id = ? AND sibling = ?", key).fetchone()
         self._push_undo(_UndoStep(f"answer {key[1]}", [row, *sibling_rows], [revlog_id]))
-        return AnswerResult(key, rating, before, after, revlog_id, became_leech, suspended, tuple((r[0], r[1], r[2]) for r in sibling_rows))
+        buried = [Requeued((r[0], r[1], r[2]), QueuePlace.of_card_row(r), replace(QueuePlace.of_card_row(r), queue=QUEUE_BURIED)) for r in sibling_rows]
+        return AnswerResult(
+            key,
+            rating,
+            before,
+            after,
+            revlog_id,
+            became_leech,
+            suspended,
+            tuple(card.key for card in buried),
+            (Requeued(key, QueuePlace.of_card_row(row), QueuePlace(*place)), *buried),
+        )
 
     def _log(self, db: Any, key: CardKey, at: datetime, day: int, rating: int, kind: str, duration_ms: int | None, before: CardState, after: CardState) -> int:
         cursor = db.execute(

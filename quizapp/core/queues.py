@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,23 +70,50 @@ def counts_by_deck(
     overdue reviews costs as little as one with 200: the count stops where the limit does.
     All decks go in one statement (one block per deck), as a study session asks before every card.
     """
-    counts = {}
+    rows = _by_deck(
+        store,
+        deck_ids,
+        lambda index: (
+            f"(SELECT count(*) FROM (SELECT 1 FROM cards WHERE deck_id = :deck{index} AND queue = {QUEUE_NEW} LIMIT :new{index})),"
+            f" (SELECT count(*) FROM cards WHERE deck_id = :deck{index} AND queue = {QUEUE_LEARN} AND due_at <= :until)"
+            f" + (SELECT count(*) FROM cards WHERE deck_id = :deck{index} AND queue = {QUEUE_DAY_LEARN} AND due_day <= :today),"
+            " (SELECT count(*) FROM (SELECT 1 FROM cards"
+            f" WHERE deck_id = :deck{index} AND queue = {QUEUE_REVIEW} AND due_day <= :today LIMIT :review{index}))"
+        ),
+        {"today": today, "until": now_ms + LEARN_AHEAD_MS},
+        lambda index, deck_id: {f"new{index}": allowances[deck_id].new, f"review{index}": allowances[deck_id].review},
+    )
+    return {deck_id: DueCounts(new=new, learning=learning, review=review) for deck_id, new, learning, review in rows}
+
+
+def learning_due_between(store: Store, deck_ids: list[str], after_ms: int, until_ms: int) -> dict[str, int]:
+    """Per deck, the intraday learning cards that fall due after `after_ms` and by `until_ms`:
+    what the clock adds to the learning counts between two counts."""
+    rows = _by_deck(
+        store,
+        deck_ids,
+        lambda index: f"(SELECT count(*) FROM cards WHERE deck_id = :deck{index} AND queue = {QUEUE_LEARN} AND due_at > :after AND due_at <= :until)",
+        {"after": after_ms, "until": until_ms},
+    )
+    return {deck_id: count for deck_id, count in rows}
+
+
+def _by_deck(
+    store: Store,
+    deck_ids: list[str],
+    columns: Callable[[int], str],
+    params: dict[str, Any],
+    deck_params: Callable[[int, str], dict[str, Any]] | None = None,
+) -> list[tuple[Any, ...]]:
+    """One row per deck, (deck id, *columns), in as few statements as SQLite allows: `columns(i)`
+    and `deck_params(i, deck_id)` name the i-th deck of a statement as :deck{i}."""
+    rows: list[tuple[Any, ...]] = []
     for chunk in _chunks(deck_ids):
-        blocks, params = [], {"today": today, "until": now_ms + LEARN_AHEAD_MS}
+        values = dict(params)
         for index, deck_id in enumerate(chunk):
-            blocks.append(
-                f"SELECT :deck{index},"
-                f" (SELECT count(*) FROM (SELECT 1 FROM cards WHERE deck_id = :deck{index} AND queue = {QUEUE_NEW} LIMIT :new{index})),"
-                f" (SELECT count(*) FROM cards WHERE deck_id = :deck{index} AND queue = {QUEUE_LEARN} AND due_at <= :until),"
-                f" (SELECT count(*) FROM cards WHERE deck_id = :deck{index} AND queue = {QUEUE_DAY_LEARN} AND due_day <= :today),"
-                " (SELECT count(*) FROM (SELECT 1 FROM cards"
-                f" WHERE deck_id = :deck{index} AND queue = {QUEUE_REVIEW} AND due_day <= :today LIMIT :review{index}))"
-            )
-            allowance = allowances[deck_id]
-            params |= {f"deck{index}": deck_id, f"new{index}": allowance.new, f"review{index}": allowance.review}
-        for deck_id, new, learn, day_learn, review in store.query(" UNION ALL ".join(blocks), params):
-            counts[deck_id] = DueCounts(new=new, learning=learn + day_learn, review=review)
-    return counts
+            values |= {f"deck{index}": deck_id, **(deck_params(index, deck_id) if deck_params else {})}
+        rows += store.query(" UNION ALL ".join(f"SELECT :deck{index}, {columns(index)}" for index in range(len(chunk))), values)
+    return rows
 
 
 def _chunks(deck_ids: list[str]) -> list[list[str]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -37,6 +37,8 @@ LEARNING_FUZZ_SHARE = 0.25
 LEARNING_FUZZ_MAX_SECONDS = 300
 # py-fsrs's Card() makes up an id (and sleeps 1 ms) when given none; the id plays no part in scheduling.
 _FSRS_CARD_ID = 1
+# Memory predictions kept per scheduler: a study screen shows a card's buttons, then answers it.
+_MEMORY_CACHE_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,15 @@ class _Memory:
     stability: float
     difficulty: float
     interval_days: int
+
+
+@dataclass(frozen=True)
+class _Past:
+    """All of a studied card that py-fsrs's prediction depends on."""
+
+    stability: float
+    difficulty: float
+    elapsed_days: int  # study days since the last review
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,8 @@ class Scheduler:
             maximum_interval=options.maximum_interval,
             enable_fuzzing=False,
         )
+        # None stands for a new card, whose prediction is the same for every new card.
+        self._memories: dict[_Past | None, Mapping[Rating, _Memory]] = {}
 
     # -- public API ---------------------------------------------------------------------------------
 
@@ -91,7 +104,7 @@ class Scheduler:
         return {rating: outcome.card for rating, outcome in self._outcomes(card, now, fuzz_key).items()}
 
     def answer(self, card: CardState, rating: Rating, now: datetime, fuzz_key: int) -> CardState:
-        return self.preview(card, now, fuzz_key)[rating]
+        return self._outcomes(card, now, fuzz_key, (rating,))[rating].card
 
     def next_intervals(self, card: CardState, now: datetime, fuzz_key: int) -> dict[Rating, float]:
         """Seconds until each answer's next review, as the buttons show it (step delays unfuzzed)."""
@@ -106,7 +119,7 @@ class Scheduler:
         if card.state is State.NEW:
             return None
         now = _as_utc(now)
-        return float(self._fsrs.get_card_retrievability(self._fsrs_card(card, now), now))
+        return float(self._fsrs.get_card_retrievability(self._fsrs_card(self._past(card, now), now), now))
 
     def replay(self, reviews: Iterable[tuple[Rating, datetime]], fuzz_key: int) -> CardState:
         """The state a NEW card reaches through these answers, oldest first."""
@@ -117,7 +130,9 @@ class Scheduler:
 
     # -- the four outcomes --------------------------------------------------------------------------
 
-    def _outcomes(self, card: CardState, now: datetime, fuzz_key: int) -> dict[Rating, _Outcome]:
+    def _outcomes(self, card: CardState, now: datetime, fuzz_key: int, ratings: Iterable[Rating] = Rating) -> dict[Rating, _Outcome]:
+        """The card after each of `ratings` (the others' intervals are still worked out: each
+        button's interval keeps its distance from its neighbours')."""
         now = _as_utc(now)
         today = self.days.day_of(now)
         memory = self._memory(card, now)
@@ -125,9 +140,9 @@ class Scheduler:
         # button's preview is what answering it will do, and a replay repeats it.
         fuzz = _fuzz_factor(fuzz_key, card.reps) if self.options.fuzz else None
         moves = self._review_moves(memory, fuzz) if card.state is State.REVIEW else self._step_moves(card, memory, fuzz)
-        return {rating: self._apply(card, rating, move, memory[rating], now, today, fuzz) for rating, move in moves.items()}
+        return {rating: self._apply(card, rating, moves[rating], memory[rating], now, today, fuzz) for rating in ratings}
 
-    def _review_moves(self, memory: dict[Rating, _Memory], fuzz: float | None) -> dict[Rating, _Step | int]:
+    def _review_moves(self, memory: Mapping[Rating, _Memory], fuzz: float | None) -> dict[Rating, _Step | int]:
         """A review card: Again lapses into relearning, the others get intervals a day apart."""
         hard = self._review_interval(memory[Rating.HARD].interval_days, 1, fuzz)
         good = self._review_interval(memory[Rating.GOOD].interval_days, hard + 1, fuzz)
@@ -141,7 +156,7 @@ class Scheduler:
         )
         return {Rating.AGAIN: again, Rating.HARD: hard, Rating.GOOD: good, Rating.EASY: easy}
 
-    def _step_moves(self, card: CardState, memory: dict[Rating, _Memory], fuzz: float | None) -> dict[Rating, _Step | int]:
+    def _step_moves(self, card: CardState, memory: Mapping[Rating, _Memory], fuzz: float | None) -> dict[Rating, _Step | int]:
         """A new, learning or relearning card: move along its steps, or graduate to review."""
         relearning = card.state is State.RELEARNING
         steps = self._relearning_steps if relearning else self._learning_steps
@@ -214,32 +229,44 @@ class Scheduler:
 
     # -- py-fsrs ------------------------------------------------------------------------------------
 
-    def _memory(self, card: CardState, now: datetime) -> dict[Rating, _Memory]:
-        """py-fsrs's memory state and interval after each rating, rounded as Anki stores them."""
-        before = fsrs.Card(card_id=_FSRS_CARD_ID, due=now) if card.state is State.NEW else self._fsrs_card(card, now)
-        memory = {}
-        for rating in Rating:
-            after, _ = self._fsrs.review_card(before, fsrs.Rating(int(rating)), now)
-            memory[rating] = _Memory(
-                stability=round(after.stability, 4),
-                difficulty=round(after.difficulty, 3),
-                interval_days=(after.due - now).days,
-            )
+    def _memory(self, card: CardState, now: datetime) -> Mapping[Rating, _Memory]:
+        """py-fsrs's memory state and interval after each rating, rounded as Anki stores them.
+
+        They depend on the card only through its `_Past` (py-fsrs is given whole study days), so
+        they are kept: showing a card's buttons and then answering it predict once, not twice.
+        """
+        past = None if card.state is State.NEW else self._past(card, now)
+        memory = self._memories.get(past)
+        if memory is None:
+            before = fsrs.Card(card_id=_FSRS_CARD_ID, due=now) if past is None else self._fsrs_card(past, now)
+            predicted = {}
+            for rating in Rating:
+                after, _ = self._fsrs.review_card(before, fsrs.Rating(int(rating)), now)
+                predicted[rating] = _Memory(
+                    stability=round(after.stability, 4),
+                    difficulty=round(after.difficulty, 3),
+                    interval_days=(after.due - now).days,
+                )
+            if len(self._memories) >= _MEMORY_CACHE_SIZE:
+                self._memories.clear()
+            self._memories[past] = memory = predicted
         return memory
 
-    def _fsrs_card(self, card: CardState, now: datetime) -> fsrs.Card:
-        """The card as py-fsrs sees it. Its last review is set back by whole study days, because
-        py-fsrs counts elapsed days in 24-hour periods and Anki counts them by the rollover."""
+    def _past(self, card: CardState, now: datetime) -> _Past:
         if card.stability is None or card.difficulty is None or card.last_review is None:
             raise ValueError(f"a {card.state.value} card needs its memory state and last review")
-        elapsed_days = max(0, self.days.day_of(now) - self.days.day_of(card.last_review))
+        return _Past(card.stability, card.difficulty, max(0, self.days.day_of(now) - self.days.day_of(card.last_review)))
+
+    def _fsrs_card(self, past: _Past, now: datetime) -> fsrs.Card:
+        """The card as py-fsrs sees it. Its last review is set back by whole study days, because
+        py-fsrs counts elapsed days in 24-hour periods and Anki counts them by the rollover."""
         return fsrs.Card(
             card_id=_FSRS_CARD_ID,
             state=fsrs.State.Review,
-            stability=card.stability,
-            difficulty=card.difficulty,
+            stability=past.stability,
+            difficulty=past.difficulty,
             due=now,
-            last_review=now - timedelta(days=elapsed_days),
+            last_review=now - timedelta(days=past.elapsed_days),
         )
 
 

@@ -8,22 +8,32 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from quizapp.core.card_state import CardState, Rating
-from quizapp.core.collection import AnswerResult, Collection
+from quizapp.core.card_state import CardState, Rating, State
+from quizapp.core.collection import AnswerResult, Collection, QueuePlace
 from quizapp.core.deck import Card, Face, Source
 from quizapp.core.errors import QuizappError
 from quizapp.core.queues import (
     LEARN_AHEAD_MS,
+    Allowance,
     Candidate,
     DueCounts,
+    counts_by_deck,
+    learning_due_between,
     next_day_card,
     next_learning,
     next_new,
     queue_name,
 )
-from quizapp.core.store import CardKey, to_ms
+from quizapp.core.store import (
+    QUEUE_DAY_LEARN,
+    QUEUE_LEARN,
+    QUEUE_NEW,
+    QUEUE_REVIEW,
+    CardKey,
+    to_ms,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,66 @@ class SessionSummary:
         return 1 - self.ratings[Rating.AGAIN] / self.answered if self.answered else None
 
 
+@dataclass(frozen=True)
+class _KeptCounts:
+    """Each deck's counts, and the allowances they were counted within, as of one state of the
+    database (`stamp`: Collection.counts_stamp()) and the end of the learn-ahead window then."""
+
+    stamp: tuple[int, int, int]
+    until_ms: int
+    allowances: dict[str, Allowance]
+    counts: dict[str, DueCounts]
+
+    def after_answer(self, result: AnswerResult) -> _KeptCounts | None:
+        """The counts after an answer, or None when they cannot be known without counting again.
+
+        They hold if the answer was the one change since `stamp`, and their stamp is the one the
+        database then has: any other change (another commit, a new day) makes the two differ.
+        """
+        today, commits, data_version = self.stamp
+        deck_id = result.key[0]
+        allowances, counts = dict(self.allowances), dict(self.counts)
+        if deck_id in counts:
+            # The cards the answer moved leave the counts they were in and join those they are in
+            # now; the state a card was answered in counts toward the daily limits.
+            changes = [
+                tuple(after - before for before, after in zip(self._counted(card.before), self._counted(card.after)))
+                for card in result.requeued
+                if card.key[0] == deck_id
+            ]
+            new_moved, learning_moved, review_moved = (sum(column) for column in zip((0, 0, 0), *changes))
+            allowance, count = allowances[deck_id], counts[deck_id]
+            left = Allowance(
+                max(0, allowance.new - (result.before.state is State.NEW)),
+                max(0, allowance.review - (result.before.state is State.REVIEW)),
+            )
+            new = _count_after(count.new, allowance.new, left.new, new_moved)
+            review = _count_after(count.review, allowance.review, left.review, review_moved)
+            if new is None or review is None:
+                return None
+            allowances[deck_id], counts[deck_id] = left, DueCounts(new, count.learning + learning_moved, review)
+        return _KeptCounts((today, commits + 1, data_version), self.until_ms, allowances, counts)
+
+    def _counted(self, place: QueuePlace) -> tuple[int, int, int]:
+        """Whether a card waiting at `place` is among the new, learning and review cards counted."""
+        today = self.stamp[0]
+        due_today = place.due_day is not None and place.due_day <= today
+        return (
+            int(place.queue == QUEUE_NEW),
+            int(place.queue == QUEUE_LEARN and place.due_at_ms is not None and place.due_at_ms <= self.until_ms or place.queue == QUEUE_DAY_LEARN and due_today),
+            int(place.queue == QUEUE_REVIEW and due_today),
+        )
+
+
+def _count_after(count: int, allowance: int, allowance_after: int, moved: int) -> int | None:
+    """A count of min(allowance, cards waiting) once the cards waiting changed by `moved` and the
+    allowance became `allowance_after`; None when that takes counting again."""
+    if count < allowance:  # then the count was every waiting card
+        return min(allowance_after, count + moved)
+    # At least `allowance` cards were waiting, so at least allowance + moved still are.
+    return allowance_after if allowance_after <= max(0, allowance + moved) else None
+
+
 class StudySession:
     def __init__(self, collection: Collection, deck_ids: Sequence[str] | None = None) -> None:
         self.collection = collection
@@ -66,15 +136,44 @@ class StudySession:
         self.summary = SessionSummary()
         self._history: list[AnswerResult] = []
         self._reviews_since_new = 0
+        self._kept: _KeptCounts | None = None
 
     # -- what is left -------------------------------------------------------------------------------
 
     def counts(self) -> DueCounts:
         """Cards still due today in this session's decks."""
         total = DueCounts()
-        for counts in self.collection.due_counts(self.deck_ids).values():
+        for counts in self._deck_counts().values():
             total += counts
         return total
+
+    def _deck_counts(self) -> dict[str, DueCounts]:
+        """Collection.due_counts of the session's decks, without counting them again before every
+        card (Anki keeps its queues in memory too). They are kept while the only change to the
+        database is this session's answers, whose effect `answer` works out; the learning cards
+        that the clock brings into the learn-ahead window since are added."""
+        kept = self._kept_counts()
+        until_ms = to_ms(self.collection.now()) + LEARN_AHEAD_MS
+        if until_ms < kept.until_ms:  # the clock went back
+            self._kept = None
+            kept = self._kept_counts()
+        elif until_ms > kept.until_ms:
+            newly_due = learning_due_between(self.collection.store, self.deck_ids, kept.until_ms, until_ms)
+            counts = {deck_id: DueCounts(c.new, c.learning + newly_due[deck_id], c.review) for deck_id, c in kept.counts.items()}
+            kept = self._kept = replace(kept, until_ms=until_ms, counts=counts)
+        return kept.counts
+
+    def _kept_counts(self) -> _KeptCounts:
+        """The kept counts, counted again if the database changed other than by this session's
+        answers; also brings back yesterday's buried cards on a new day."""
+        collection = self.collection
+        stamp = collection.counts_stamp()
+        if self._kept is None or self._kept.stamp != stamp:
+            now_ms = to_ms(collection.now())
+            allowances = collection.allowances(self.deck_ids)
+            counts = counts_by_deck(collection.store, self.deck_ids, allowances, stamp[0], now_ms)
+            self._kept = _KeptCounts(stamp, now_ms + LEARN_AHEAD_MS, allowances, counts)
+        return self._kept
 
     def progress(self) -> tuple[int, int]:
         """(answered, answered + still due): what a progress bar shows."""
@@ -91,8 +190,8 @@ class StudySession:
     def _pick(self) -> Candidate | None:
         collection = self.collection
         store = collection.store
+        counts = self._kept_counts().counts  # also unburies on a new day; learning counts are not used
         now_ms = to_ms(collection.now())
-        counts = collection.due_counts(self.deck_ids)  # also unburies on a new day
         today = collection.today()
         learning = next_learning(store, self.deck_ids, now_ms)
         if learning:
@@ -145,7 +244,9 @@ class StudySession:
     def answer(self, rating: Rating, duration_ms: int | None = None) -> AnswerResult:
         """Rate the current card; the answer is on disk when this returns."""
         card = self._require_current()
+        kept, self._kept = self._kept, None  # until the answer is in
         result = self.collection.answer(card.key, rating, duration_ms=duration_ms)
+        self._kept = kept.after_answer(result) if kept is not None else None
         self._history.append(result)
         self._reviews_since_new = 0 if card.queue == "new" else self._reviews_since_new + 1
         self.summary.answered += 1

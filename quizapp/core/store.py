@@ -138,10 +138,18 @@ SCHEMA_VERSION = len(MIGRATIONS)
 QUEUE_NEW, QUEUE_LEARN, QUEUE_REVIEW, QUEUE_DAY_LEARN = 0, 1, 2, 3
 QUEUE_SUSPENDED, QUEUE_BURIED, QUEUE_RETIRED = -1, -2, -3
 
-# The queue a card belongs in, given the current study day as the :today parameter.
-QUEUE_SQL = """CASE
+
+def _queue_sql(state: str = "state", due_at: str = "due_at") -> str:
+    """The queue a card belongs in, given the current study day as the :today parameter; the
+    state and due time may be given as parameters, for an UPDATE that sets them too (its other
+    expressions see the row's values from before it)."""
+    return f"""CASE
     WHEN retired THEN -3 WHEN suspended THEN -1 WHEN buried_day >= :today THEN -2
-    WHEN state = 'new' THEN 0 WHEN state = 'review' THEN 2 WHEN due_at IS NOT NULL THEN 1 ELSE 3 END"""
+    WHEN {state} = 'new' THEN 0 WHEN {state} = 'review' THEN 2 WHEN {due_at} IS NOT NULL THEN 1 ELSE 3 END"""
+
+
+QUEUE_SQL = _queue_sql()
+_WRITTEN_QUEUE_SQL = _queue_sql(":state", ":due_at")  # with the state being written
 
 CARD_STATE_COLUMNS = (
     "state, step, stability, difficulty, due_at, due_day, last_review, interval_days, reps, lapses"
@@ -149,6 +157,13 @@ CARD_STATE_COLUMNS = (
 
 
 _STATE_NAMES = [name.strip() for name in CARD_STATE_COLUMNS.split(",")]
+
+# The cards table's columns in order, as `SELECT *` (card_row, undo snapshots) returns them.
+CARD_COLUMNS = (
+    "deck_id", "card_id", "sibling", "position", *_STATE_NAMES,
+    "queue", "shuffle", "suspended", "buried_day", "leech", "retired",
+)  # fmt: skip
+_STATE_IN_ROW = slice(CARD_COLUMNS.index(_STATE_NAMES[0]), CARD_COLUMNS.index(_STATE_NAMES[-1]) + 1)
 
 
 def state_from_row(row: sqlite3.Row | tuple[Any, ...]) -> CardState:
@@ -166,6 +181,11 @@ def state_from_row(row: sqlite3.Row | tuple[Any, ...]) -> CardState:
         reps=reps,
         lapses=lapses,
     )
+
+
+def state_of_card_row(row: tuple[Any, ...]) -> CardState:
+    """The CardState in a whole row of the cards table (CARD_COLUMNS)."""
+    return state_from_row(row[_STATE_IN_ROW])
 
 
 def state_to_row(card: CardState) -> tuple[Any, ...]:
@@ -189,6 +209,7 @@ class Store:
     def __init__(self, path: Path, *, migrations: list[Callable[[sqlite3.Connection], None]] | None = None) -> None:
         self.path = path
         self._lock = threading.RLock()
+        self._commits = 0  # see change_stamp()
         migrations = MIGRATIONS if migrations is None else migrations
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per change.
@@ -251,6 +272,14 @@ class Store:
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
+            self._commits += 1
+
+    def change_stamp(self) -> tuple[int, int]:
+        """A value that differs whenever the database may have changed since it was taken: the
+        changes committed through this connection, and SQLite's data_version, which moves when
+        another connection (another process, another thread's store) commits."""
+        with self._lock:
+            return self._commits, int(self.db.execute("PRAGMA data_version").fetchone()[0])
 
     def query(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -287,11 +316,10 @@ class Store:
         db.execute(
             "UPDATE cards SET state = :state, step = :step, stability = :stability, difficulty = :difficulty,"
             " due_at = :due_at, due_day = :due_day, last_review = :last_review, interval_days = :interval_days,"
-            " reps = :reps, lapses = :lapses"
+            f" reps = :reps, lapses = :lapses, queue = {_WRITTEN_QUEUE_SQL}"
             " WHERE deck_id = :deck_id AND card_id = :card_id AND sibling = :sibling",
-            {**columns, "deck_id": key[0], "card_id": key[1], "sibling": key[2]},
+            {**columns, "deck_id": key[0], "card_id": key[1], "sibling": key[2], "today": today},
         )
-        self.refresh_queue(db, "deck_id = :deck_id AND card_id = :card_id AND sibling = :sibling", {"deck_id": key[0], "card_id": key[1], "sibling": key[2]}, today)
 
     @staticmethod
     def refresh_queue(db: sqlite3.Connection, where: str, params: dict[str, Any], today: int) -> None:
