@@ -113,3 +113,9 @@ def test_a_backup_that_cannot_be_written_is_a_store_error_in_words(small: Collec
     backup.backups_dir(small.data_dir).write_text("a file where the folder should be")
     with pytest.raises(StoreError, match="no backup could be written"):
         small.backup_if_due()
+
+
+def test_a_backup_is_one_self_contained_file(small: Collection) -> None:
+    made = small.backup_if_due()
+    assert made is not None and backup.check_database(made) is None
+    assert sorted(p.name for p in backup.backups_dir(small.data_dir).iterdir()) == [made.name]

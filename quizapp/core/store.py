@@ -341,6 +341,9 @@ class Store:
         try:
             with self._lock:  # no write from this process interleaves with the copy
                 self.db.backup(destination)
+            # The copy inherits WAL mode, and any reader would then leave -wal/-shm files beside it;
+            # a backup is a single self-contained file.
+            destination.execute("PRAGMA journal_mode = DELETE")
         finally:
             destination.close()
 

@@ -20,7 +20,7 @@ from kivy.uix.widget import Widget
 from quizapp.core.quiz import QuestionKind
 from quizapp.core.store import DB_NAME
 from quizapp.ui.app import QuizApp
-from quizapp.ui.headless import pump
+from quizapp.ui.headless import pump, run_until
 from quizapp.ui.screenshots import response_for
 from quizapp.ui.widgets import AppScreen
 
@@ -47,7 +47,12 @@ class Driver:
     def tap(self, widget: Widget) -> None:
         """Scroll the widget into view if needed, then touch its centre."""
         assert widget.get_root_window() is not None, f"{widget} is not on screen"
-        assert not widget.disabled, f"{widget} is disabled"
+        # A person waits for a button that is greyed out while a worker thread finishes; a loaded
+        # machine can deliver that thread's Clock callback a few frames late.
+        try:
+            run_until(lambda: not widget.disabled, timeout=3)
+        except TimeoutError:
+            raise AssertionError(f"{widget} is disabled") from None
         scroll = next((parent for parent in ancestors(widget) if isinstance(parent, ScrollView)), None)
         # A RecycleView only makes rows for what is in view, so its rows need no scrolling. (Kivy's
         # Factory loads it as a second module, kivy.uix.recycleview.__init__, so no isinstance.)
