@@ -14,12 +14,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from quizapp import __version__
-from quizapp.core.collection import Collection
-from quizapp.core.datadir import ENV_VAR, bundled_decks_dir
-from quizapp.core.deckfile import load_deck
 from quizapp.core import backup
-from quizapp.core.datadir import default_data_dir
+from quizapp.core.collection import Collection
+from quizapp.core.datadir import ENV_VAR, bundled_decks_dir, default_data_dir
 from quizapp.core.days import SystemClock
+from quizapp.core.deckfile import load_deck
 from quizapp.core.errors import DamagedStoreError, DeckFileError, QuizappError
 from quizapp.core.stats import Stats
 from quizapp.sharing.feed import (

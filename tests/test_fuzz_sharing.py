@@ -638,36 +638,34 @@ def test_a_downloaded_bundle_that_is_damaged_is_named_in_the_error() -> None:
     assert "'overdose-response-v2.quizdeck' is not a zip archive" in str(caught.value)
 
 
-def test_a_damaged_anki_setting_names_the_package(tmp_path: Path) -> None:
-    """Protobuf settings of a note type or deck said "note type 'Basic' is damaged", no file."""
-    members = dict(anki_members()["reference-modern.apkg"])
-    member, sqlite_bytes, _ = _sqlite_of(members)
+def _edited_package(tmp_path: Path, fixture: str, sql: str, name: str) -> Path:
+    """A copy of a fixture package whose collection had `sql` run on it, compressed as before."""
+    members = dict(anki_members()[fixture])
+    member, sqlite_bytes, compressed = _sqlite_of(members)
     db_path = tmp_path / "edit.sqlite"
     db_path.write_bytes(sqlite_bytes)
     db = sqlite3.connect(db_path)
+    # Modern collections index names with Anki's own collation.
     db.create_collation("unicase", lambda a, b: (a.casefold() > b.casefold()) - (a.casefold() < b.casefold()))
-    db.execute("UPDATE notetypes SET config = x'08ff'")
+    db.execute(sql)
     db.commit()
     db.close()
-    members[member] = zstandard.compress(db_path.read_bytes())
-    path = tmp_path / "damaged.apkg"
+    edited = db_path.read_bytes()
+    members[member] = zstandard.compress(edited) if compressed else edited
+    path = tmp_path / name
     path.write_bytes(_zip(members))
+    return path
+
+
+def test_a_damaged_anki_setting_names_the_package(tmp_path: Path) -> None:
+    """Protobuf settings of a note type or deck said "note type 'Basic' is damaged", no file."""
+    path = _edited_package(tmp_path, "reference-modern.apkg", "UPDATE notetypes SET config = x'08ff'", "damaged.apkg")
     with pytest.raises(QuizappError, match=r"the collection in 'damaged.apkg': note type '.*' is damaged \(bad protobuf varint\)"):
         import_apkg(path)
 
 
 def test_impossible_anki_scheduling_names_the_package(tmp_path: Path) -> None:
-    members = dict(anki_members()["reference-legacy.apkg"])
-    member, sqlite_bytes, _ = _sqlite_of(members)
-    db_path = tmp_path / "edit.sqlite"
-    db_path.write_bytes(sqlite_bytes)
-    db = sqlite3.connect(db_path)
-    db.execute("UPDATE cards SET type = -1")
-    db.commit()
-    db.close()
-    members[member] = db_path.read_bytes()
-    path = tmp_path / "odd.apkg"
-    path.write_bytes(_zip(members))
+    path = _edited_package(tmp_path, "reference-legacy.apkg", "UPDATE cards SET type = -1", "odd.apkg")
     with pytest.raises(QuizappError, match=r"'odd.apkg': Anki card \d+ has impossible scheduling data \(unknown card type -1\)"):
         import_apkg(path, with_scheduling=True)
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ui_driver import KEY_ENTER, KEY_SPACE, Driver, answer_by_taps, deck_panel, texts
 
 from quizapp.core.deck import CardType
+
+if TYPE_CHECKING:  # the screen's module loads with the app, after the window is set up
+    from quizapp.ui.screens.study import StudyScreen
 
 KEY_Z = 122
 
@@ -106,12 +111,18 @@ def test_every_card_type_renders_and_can_be_answered(ui: Driver) -> None:
     assert seen == set(CardType)
 
 
-def test_a_typed_answer_shows_the_difference_and_enter_does_not_also_rate(ui: Driver) -> None:
+def study_until(ui: Driver, kind: CardType) -> StudyScreen:
+    """Study the all-types deck, answering Easy, until a card of `kind` is on screen."""
     open_study(ui, "all-types")
-    study = ui.screen
-    while study.card.card.type is not CardType.TYPEIN:
+    study: StudyScreen = ui.screen  # type: ignore[assignment]
+    while study.card.card.type is not kind:
         ui.press(KEY_SPACE)
         ui.press(ord("4"), "4")
+    return study
+
+
+def test_a_typed_answer_shows_the_difference_and_enter_does_not_also_rate(ui: Driver) -> None:
+    study = study_until(ui, CardType.TYPEIN)
     widget = study.answer_widget
     assert widget.ids.field.focus  # ready to type
     ui.type("naloxon")
@@ -137,11 +148,7 @@ def test_undo_restores_the_card_as_it_was(ui: Driver) -> None:
 
 
 def test_showing_the_answer_without_answering_shows_the_right_options(ui: Driver) -> None:
-    open_study(ui, "all-types")
-    study = ui.screen
-    while study.card.card.type is not CardType.CHOICE:
-        ui.press(KEY_SPACE)
-        ui.press(ord("4"), "4")
+    study = study_until(ui, CardType.CHOICE)
     widget = study.answer_widget
     ui.press(KEY_SPACE)
     assert study.phase == "answer" and study.suggested is None
