@@ -22,7 +22,7 @@ from quizapp.core.deckfile import (
     IMAGE_SUFFIXES,
     LANGUAGE,
     TAG,
-    _Field,
+    Field,
 )
 
 SCHEMA_ID = "https://quizapp.example/deck.schema.json"
@@ -77,7 +77,7 @@ _DESCRIPTIONS = {
 }
 
 
-def _object(fields: dict[str, _Field], strict: bool = True) -> dict[str, Any]:
+def _object(fields: dict[str, Field], strict: bool = True) -> dict[str, Any]:
     properties = {}
     for name, spec in fields.items():
         schema = dict(_KINDS[spec.kind])

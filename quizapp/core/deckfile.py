@@ -21,8 +21,8 @@ import yaml
 
 from quizapp.core import cloze
 from quizapp.core.deck import (
-    FORMAT_VERSION,
     BODY_CLASSES,
+    FORMAT_VERSION,
     Card,
     CardType,
     Deck,
@@ -72,90 +72,94 @@ LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
 
 
 @dataclass(frozen=True)
-class _Field:
+class Field:
     kind: str  # how the value is checked: see _Checker.value
     required: bool = False
 
 
 _TOP_FIELDS = {
-    "format": _Field("format", True),
-    "deck": _Field("deck", True),
-    "sources": _Field("sources"),
-    "retired": _Field("card_ids"),
-    "cards": _Field("cards", True),
+    "format": Field("format", True),
+    "deck": Field("deck", True),
+    "sources": Field("sources"),
+    "retired": Field("card_ids"),
+    "cards": Field("cards", True),
 }
 _DECK_FIELDS = {
-    "id": _Field("deck_id", True),
-    "version": _Field("positive_int", True),
-    "title": _Field("text", True),
-    "description": _Field("text"),
-    "language": _Field("language"),
-    "tags": _Field("tags"),
-    "author": _Field("text"),
-    "license": _Field("text"),
+    "id": Field("deck_id", True),
+    "version": Field("positive_int", True),
+    "title": Field("text", True),
+    "description": Field("text"),
+    "language": Field("language"),
+    "tags": Field("tags"),
+    "author": Field("text"),
+    "license": Field("text"),
 }
 _SOURCE_FIELDS = {
-    "id": _Field("source_id", True),
-    "title": _Field("text", True),
-    "publisher": _Field("text", True),
-    "file": _Field("text"),
-    "url": _Field("text"),
+    "id": Field("source_id", True),
+    "title": Field("text", True),
+    "publisher": Field("text", True),
+    "file": Field("text"),
+    "url": Field("text"),
 }
 _CARD_COMMON_FIELDS = {
-    "id": _Field("card_id", True),
-    "type": _Field("card_type", True),
-    "explain": _Field("text"),
-    "source": _Field("source_refs"),
-    "tags": _Field("tags"),
-    "image": _Field("image"),
+    "id": Field("card_id", True),
+    "type": Field("card_type", True),
+    "explain": Field("text"),
+    "source": Field("source_refs"),
+    "tags": Field("tags"),
+    "image": Field("image"),
 }
-_CARD_TYPE_FIELDS: dict[CardType, dict[str, _Field]] = {
-    CardType.BASIC: {"front": _Field("text", True), "back": _Field("text", True)},
-    CardType.REVERSE: {"front": _Field("text", True), "back": _Field("text", True)},
-    CardType.CLOZE: {"text": _Field("cloze", True), "back": _Field("text")},
+_CARD_TYPE_FIELDS: dict[CardType, dict[str, Field]] = {
+    CardType.BASIC: {"front": Field("text", True), "back": Field("text", True)},
+    CardType.REVERSE: {"front": Field("text", True), "back": Field("text", True)},
+    CardType.CLOZE: {"text": Field("cloze", True), "back": Field("text")},
     CardType.CHOICE: {
-        "question": _Field("text", True),
-        "answers": _Field("texts", True),
-        "distractors": _Field("texts", True),
+        "question": Field("text", True),
+        "answers": Field("texts", True),
+        "distractors": Field("texts", True),
     },
-    CardType.TRUEFALSE: {"statement": _Field("text", True), "truth": _Field("bool", True)},
-    CardType.TYPEIN: {"question": _Field("text", True), "answers": _Field("texts", True)},
-    CardType.ORDER: {"question": _Field("text", True), "steps": _Field("texts", True)},
-    CardType.MATCH: {"question": _Field("text", True), "pairs": _Field("pairs"), "categories": _Field("categories")},
+    CardType.TRUEFALSE: {"statement": Field("text", True), "truth": Field("bool", True)},
+    CardType.TYPEIN: {"question": Field("text", True), "answers": Field("texts", True)},
+    CardType.ORDER: {"question": Field("text", True), "steps": Field("texts", True)},
+    CardType.MATCH: {"question": Field("text", True), "pairs": Field("pairs"), "categories": Field("categories")},
 }
 
 
 def load_deck(path: str | Path) -> Deck:
     """Read and check a deck file; raise DeckFileError listing every problem."""
-    file_path = Path(path)
-    name = str(path)
-    try:
-        size = file_path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DeckFileError([_too_big(name, size)])
-        data = file_path.read_bytes()
-    except OSError as error:
-        raise DeckFileError([Problem(name, 1, 1, f"cannot read the file: {error.strerror or error}")]) from None
-    return parse_deck(data, name, base_dir=file_path.parent)
+    return parse_deck(read_limited(Path(path), "a deck file", MAX_FILE_BYTES), str(path), base_dir=Path(path).parent)
 
 
 def parse_deck(data: bytes | str, path: str = "<deck>", base_dir: Path | None = None) -> Deck:
     """Check deck YAML given as bytes or text. `base_dir` lets image paths be checked to exist."""
-    if isinstance(data, bytes):
-        if len(data) > MAX_FILE_BYTES:
-            raise DeckFileError([_too_big(path, len(data))])
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line, col = _position_of_offset(data, error.start)
-            raise DeckFileError([Problem(path, line, col, "the file is not valid UTF-8 text")]) from None
-    else:
-        text = data
-        if len(text) > MAX_FILE_BYTES:
-            raise DeckFileError([_too_big(path, len(text))])
+    text = yaml_text(data, path, "a deck file", MAX_FILE_BYTES)
     with _collector_paused():
-        root = _compose(text, path)
+        root = compose_yaml(text, path, "the file is empty; a deck needs format, deck and cards")
         return _Checker(path, base_dir).deck(root)
+
+
+def read_limited(path: Path, what: str, max_bytes: int) -> bytes:
+    """A file's bytes, refused before reading when it is over `max_bytes` (`what`: "a deck file")."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DeckFileError([_too_big(str(path), size, what, max_bytes)])
+        return path.read_bytes()
+    except OSError as error:
+        raise DeckFileError([Problem(str(path), 1, 1, f"cannot read the file: {error.strerror or error}")]) from None
+
+
+def yaml_text(data: bytes | str, path: str, what: str, max_bytes: int) -> str:
+    """The text of a YAML file given as bytes or text: at most `max_bytes`, valid UTF-8."""
+    if len(data) > max_bytes:
+        raise DeckFileError([_too_big(path, len(data), what, max_bytes)])
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, col = _position_of_offset(data, error.start)
+        raise DeckFileError([Problem(path, line, col, "the file is not valid UTF-8 text")]) from None
 
 
 @contextmanager
@@ -175,8 +179,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _too_big(path: str, size: int) -> Problem:
-    return Problem(path, 1, 1, f"the file is {size / 1e6:.1f} MB; a deck file may be at most {MAX_FILE_BYTES // 2**20} MB")
+def _too_big(path: str, size: int, what: str, max_bytes: int) -> Problem:
+    return Problem(path, 1, 1, f"the file is {size / 1e6:.1f} MB; {what} may be at most {max_bytes // 2**20} MB")
 
 
 def _position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
@@ -184,7 +188,9 @@ def _position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
     return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
-def _compose(text: str, path: str) -> yaml.Node:
+def compose_yaml(text: str, path: str, empty_message: str) -> yaml.Node:
+    """The node tree of one YAML document, with positions; syntax errors, hostile nesting and an
+    empty document are DeckFileErrors. Tags and aliases are refused later, by NodeChecker.plain."""
     loader = _Loader(text)
     try:
         if _may_nest_deeper_than(text, _SAFE_COMPOSE_DEPTH):
@@ -204,7 +210,7 @@ def _compose(text: str, path: str) -> yaml.Node:
     finally:
         loader.dispose()
     if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _NULL):
-        raise DeckFileError([Problem(path, 1, 1, "the file is empty; a deck needs format, deck and cards")])
+        raise DeckFileError([Problem(path, 1, 1, empty_message)])
     return root
 
 
@@ -291,16 +297,16 @@ def _suggest(word: str, choices: Any) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-class _Checker:
-    """Walks the node tree once, converting values and collecting every problem."""
+class NodeChecker:
+    """Walks a YAML node tree once, converting values and collecting every problem with its
+    position. Subclasses add `kind_<name>` methods for the kinds their field tables name."""
 
-    def __init__(self, path: str, base_dir: Path | None) -> None:
+    FILE_KIND = "deck files"  # how messages name the files this checker reads
+
+    def __init__(self, path: str) -> None:
         self.path = path
-        self.base_dir = base_dir
         self.problems: list[Problem] = []
         self._seen_nodes: set[int] = set()
-        self.source_ids: dict[str, yaml.Node] = {}
-        self._source_refs: list[tuple[str, yaml.Node]] = []
 
     def problem(self, node: yaml.Node, message: str) -> None:
         line, col = _at(node)
@@ -311,11 +317,11 @@ class _Checker:
     def plain(self, node: yaml.Node, depth: int = 0) -> bool:
         """Refuse explicit tags, aliases and runaway nesting anywhere under `node`, once."""
         if id(node) in self._seen_nodes:
-            self.problem(node, "YAML aliases (*name) are not allowed in deck files; write the value out")
+            self.problem(node, f"YAML aliases (*name) are not allowed in {self.FILE_KIND}; write the value out")
             return False
         self._seen_nodes.add(id(node))
         if node.tag not in _PLAIN_TAGS:
-            self.problem(node, f"YAML tags are not allowed in deck files (found '{node.tag.replace(_TAG, '!!')}')")
+            self.problem(node, f"YAML tags are not allowed in {self.FILE_KIND} (found '{node.tag.replace(_TAG, '!!')}')")
             return False
         if depth > MAX_DEPTH:
             self.problem(node, f"the YAML is nested more than {MAX_DEPTH} levels deep")
@@ -323,13 +329,14 @@ class _Checker:
         if isinstance(node, yaml.ScalarNode) and _SURROGATE.search(node.value):
             self.problem(node, "invalid Unicode character escape: half of a UTF-16 pair (\\ud800 to \\udfff) is not a character")
             return False
+        # Lists, not generators: every bad node is reported, not only the first.
         if isinstance(node, yaml.MappingNode):
-            return all([self.plain(k, depth + 1) and self.plain(v, depth + 1) for k, v in node.value])
+            return all([self.plain(k, depth + 1) and self.plain(v, depth + 1) for k, v in node.value])  # noqa: C419
         if isinstance(node, yaml.SequenceNode):
-            return all([self.plain(item, depth + 1) for item in node.value])
+            return all([self.plain(item, depth + 1) for item in node.value])  # noqa: C419
         return True
 
-    def mapping(self, node: yaml.Node, fields: dict[str, _Field], what: str) -> dict[str, yaml.Node] | None:
+    def mapping(self, node: yaml.Node, fields: dict[str, Field], what: str) -> dict[str, yaml.Node] | None:
         """The keys of a mapping node, after reporting duplicates, unknown and missing keys."""
         if not isinstance(node, yaml.MappingNode):
             self.problem(node, f"{what} must be a mapping of keys to values, not {_describe(node)}")
@@ -353,7 +360,7 @@ class _Checker:
                 self.problem(node, f"{what} is missing the required key '{key}'")
         return entries
 
-    def values(self, entries: dict[str, yaml.Node], fields: dict[str, _Field], what: str) -> dict[str, Any]:
+    def values(self, entries: dict[str, yaml.Node], fields: dict[str, Field], what: str) -> dict[str, Any]:
         """Check and convert every present field; a field whose value is wrong is left out."""
         out: dict[str, Any] = {}
         for key, node in entries.items():
@@ -397,6 +404,24 @@ class _Checker:
         self.problem(node, f"{what} must be a whole number of 1 or more, not {_describe(node)}")
         return None
 
+    def _pattern(self, node: yaml.Node, what: str, pattern: re.Pattern[str], rule: str) -> str | None:
+        text = self.kind_text(node, what)
+        if text is not None and not pattern.match(text):
+            self.problem(node, f"'{text}' ({what}) is not valid: {rule}")
+            return None
+        return text
+
+
+
+class _Checker(NodeChecker):
+    """The deck file's checker: its kinds, cards and cross-references."""
+
+    def __init__(self, path: str, base_dir: Path | None) -> None:
+        super().__init__(path)
+        self.base_dir = base_dir
+        self.source_ids: dict[str, yaml.Node] = {}
+        self._source_refs: list[tuple[str, yaml.Node]] = []
+
     def kind_format(self, node: yaml.Node, what: str) -> int | None:
         number = self.kind_positive_int(node, what)
         if number is not None and number != FORMAT_VERSION:
@@ -404,13 +429,6 @@ class _Checker:
             self.problem(node, f"deck format {number} is {newer} (this app reads format {FORMAT_VERSION})")
             return None
         return number
-
-    def _pattern(self, node: yaml.Node, what: str, pattern: re.Pattern[str], rule: str) -> str | None:
-        text = self.kind_text(node, what)
-        if text is not None and not pattern.match(text):
-            self.problem(node, f"'{text}' ({what}) is not valid: {rule}")
-            return None
-        return text
 
     def kind_deck_id(self, node: yaml.Node, what: str) -> str | None:
         return self._pattern(node, what, DECK_ID, "use 2-64 lowercase letters, digits and '-'")
@@ -618,7 +636,7 @@ class _Checker:
         if card_type is None:
             # Without a usable type, body keys cannot be judged: check only the common ones.
             known = set().union(*_CARD_TYPE_FIELDS.values())
-            fields.update({key: _Field("any") for key in known})
+            fields.update({key: Field("any") for key in known})
         entries = self.mapping(node, fields, what)
         if entries is None:
             return None
