@@ -202,6 +202,23 @@ def test_settings_persist_across_reopening(tmp_path: Path, clock: FixedClock) ->
     again.close()
 
 
+def test_cleared_deck_options_follow_the_app_settings_again(small: Collection) -> None:
+    small.set_deck_options("small", new_per_day=3, reviews_per_day=7, learning_steps=[120], bury_siblings=False)
+    assert small.due_counts()["small"].new == 3
+    options = small.clear_deck_options("small", "new_per_day", "learning_steps")
+    assert (options.new_per_day, options.learning_steps) == (20, (60, 600))
+    assert (options.reviews_per_day, options.bury_siblings) == (7, False)  # still overridden
+    assert small.due_counts()["small"].new == 7  # the limit the scheduler uses follows too
+    small.update_settings(new_per_day=2)
+    assert small.deck_options("small").new_per_day == 2
+    options = small.clear_deck_options("small")  # no names: every override
+    assert (options.reviews_per_day, options.bury_siblings) == (200, True)
+    small.update_settings(reviews_per_day=150)
+    assert small.deck_options("small").reviews_per_day == 150
+    with pytest.raises(NotFoundError, match="no deck with id 'nope'"):
+        small.clear_deck_options("nope")
+
+
 def test_unknown_cards_and_decks_give_clear_errors(small: Collection) -> None:
     with pytest.raises(NotFoundError, match="no card 'nope'"):
         small.answer(("small", "nope", 0), Rating.GOOD)

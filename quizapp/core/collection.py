@@ -280,6 +280,18 @@ class Collection:
         self._schedulers.pop(deck_id, None)
         return self.deck_options(deck_id)
 
+    def clear_deck_options(self, deck_id: str, *names: str) -> DeckOptions:
+        """Drop some of a deck's overrides (all of them when no name is given): those options
+        follow the app-wide settings again."""
+        self._require_deck(deck_id)
+        row = self.store.query_one("SELECT options FROM decks WHERE deck_id = ?", (deck_id,))
+        overrides = json.loads(row[0]) if row and row[0] else {}
+        kept = {name: value for name, value in overrides.items() if names and name not in names}
+        with self.store.transaction() as db:
+            db.execute("UPDATE decks SET options = ? WHERE deck_id = ?", (json.dumps(kept), deck_id))
+        self._schedulers.pop(deck_id, None)
+        return self.deck_options(deck_id)
+
     def scheduler(self, deck_id: str) -> Scheduler:
         if deck_id not in self._schedulers:
             self._schedulers[deck_id] = Scheduler(self.deck_options(deck_id), self.days)

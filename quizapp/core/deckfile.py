@@ -200,6 +200,8 @@ def compose_yaml(text: str, path: str, empty_message: str) -> yaml.Node:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = error.problem or str(error)
+        if "maximum nesting depth" in message:  # libyaml's own limit (PyYAML 6.0.4 on) may come first
+            raise DeckFileError([Problem(path, line, col, f"the YAML is nested more than {MAX_DEPTH} levels deep")]) from None
         if error.context:
             message = f"{error.context}: {message}" if "document" not in message else message
         raise DeckFileError([Problem(path, line, col, f"YAML syntax: {message}")]) from None

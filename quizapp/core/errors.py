@@ -46,6 +46,11 @@ class DamagedStoreError(StoreError):
     """The progress database file is damaged or is not a database; a backup can be restored."""
 
 
+class NewerStoreError(StoreError):
+    """The progress database was written by a newer version of the app; it is left untouched,
+    since restoring a backup or starting again would throw the newer progress away."""
+
+
 class NotFoundError(QuizappError):
     """A deck or card that was asked for does not exist."""
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core.card_state import CardState, State
-from quizapp.core.errors import DamagedStoreError, StoreError
+from quizapp.core.errors import DamagedStoreError, NewerStoreError, StoreError
 
 DB_NAME = "progress.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
@@ -242,7 +242,7 @@ class Store:
         with self.transaction():
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version > len(migrations):
-                raise StoreError(
+                raise NewerStoreError(
                     f"{self.path}: the progress database was written by a newer version of the app "
                     f"(schema {version}; this app knows {len(migrations)}); update the app"
                 )

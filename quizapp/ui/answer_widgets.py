@@ -13,13 +13,17 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
+from kivy.input.motionevent import MotionEvent
 from kivy.properties import (
     BooleanProperty,
     ListProperty,
     NumericProperty,
     ObjectProperty,
+    OptionProperty,
+    StringProperty,
 )
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
 
 from quizapp.core.answers import TypedResult
 from quizapp.core.quiz import Question, QuestionKind
@@ -129,13 +133,37 @@ class TypeInAnswer(AnswerWidget):
             self.typed_markup = typed_diff_markup(typed, theme.hex("wrong"), theme.hex("right"))
 
 
+class DragHandle(Widget):
+    """The grip (≡) at the end of a placed step, a 48dp touch target; `active` while dragging."""
+
+    active = BooleanProperty(False)
+
+
+class PlacedStep(BoxLayout):
+    """One placed step: tap its text to take it back, or drag its grip to move it."""
+
+    step = StringProperty()
+    number = NumericProperty(0)
+    mark = OptionProperty("", options=["", "selected", "right", "wrong"])
+
+
 class OrderAnswer(AnswerWidget):
-    """Tap the steps in the order they happen; tap a placed step to put it back."""
+    """Tap the steps in the order they happen; tap a placed step to put it back, or drag it by
+    its grip to a new place.
+
+    Inside a ScrollView a touch reaches the grip only once Kivy's ScrollView has decided it is not
+    a scroll: the finger stayed within `scroll_distance` for `scroll_timeout` (a short hold). So a
+    quick swipe that starts on a grip still scrolls the page, and a hold-then-drag moves the step.
+    """
 
     placed = ListProperty()
     left = NumericProperty(0)
+    dragging = BooleanProperty(False)
 
     def build(self) -> None:
+        self.rows: list[PlacedStep] = []  # in the order of `placed`
+        self._drag_row: PlacedStep | None = None
+        self._drag_touch: MotionEvent | None = None
         self._refresh()
 
     def place(self, step: str) -> None:
@@ -148,24 +176,102 @@ class OrderAnswer(AnswerWidget):
             self.placed.remove(step)
             self._refresh()
 
+    def move(self, old_index: int, new_index: int) -> None:
+        """Move a placed step to another place; the steps between shift by one."""
+        if self.answered or old_index == new_index:
+            return
+        # Move the existing rows rather than building new ones: the row being dragged stays the
+        # same widget, and the others keep their measured heights for the next drop position.
+        self.placed.insert(new_index, self.placed.pop(old_index))
+        self.rows.insert(new_index, self.rows.pop(old_index))
+        self._show_rows()
+
     def _refresh(self) -> None:
         remaining = list(self.question.options)
         for step in self.placed:
             remaining.remove(step)
         self.left = len(remaining)
-        self.ids.placed_list.clear_widgets()
-        for number, step in enumerate(self.placed, 1):
-            self.ids.placed_list.add_widget(_option(f"{number}. {step}", lambda _b, step=step: self.take_back(step)))
+        self.rows = [self._placed_row(step) for step in self.placed]
+        self._show_rows()
         self.ids.remaining_list.clear_widgets()
         for step in remaining:
             self.ids.remaining_list.add_widget(_option(step, lambda _b, step=step: self.place(step)))
+
+    def _placed_row(self, step: str) -> PlacedStep:
+        row = PlacedStep(step=step)
+        row.ids.step_button.bind(on_release=lambda _b: self.take_back(step))
+        row.ids.handle.disabled = self.answered
+        return row
+
+    def _show_rows(self) -> None:
+        placed_list = self.ids.placed_list
+        placed_list.clear_widgets()
+        for number, row in enumerate(self.rows, 1):
+            row.number = number
+            placed_list.add_widget(row)
+        # Lay the rows out now, not next frame: the next move of the same drag measures them.
+        placed_list.do_layout()
+
+    def on_answered(self, _widget: OrderAnswer, answered: bool) -> None:
+        # Answered (or shown without answering, e.g. Space mid-drag): no more moving.
+        if answered:
+            self._end_drag()
+        for row in getattr(self, "rows", ()):
+            row.ids.handle.disabled = answered
+
+    # Touch handling. Touch positions arrive in this widget's parent's coordinates, which are
+    # also the rows' and grips' coordinates: the layouts in between are not relative layouts.
+
+    def on_touch_down(self, touch: MotionEvent) -> bool:
+        if self._drag_touch is None and not self.answered and not touch.is_mouse_scrolling:
+            row = next((row for row in self.rows if row.ids.handle.collide_point(*touch.pos)), None)
+            if row is not None:
+                touch.grab(self)
+                self._drag_touch, self._drag_row = touch, row
+                row.mark = "selected"  # shown with a mark and a colour, not colour alone
+                row.ids.handle.active = True
+                self.dragging = True
+                return True
+        return bool(super().on_touch_down(touch))
+
+    def on_touch_move(self, touch: MotionEvent) -> bool:
+        if touch.grab_current is self:
+            if touch is self._drag_touch:
+                self._follow(touch.y)
+            return True
+        return bool(super().on_touch_move(touch))
+
+    def on_touch_up(self, touch: MotionEvent) -> bool:
+        if touch.grab_current is self:
+            touch.ungrab(self)
+            if touch is self._drag_touch:
+                self._follow(touch.y)
+                self._end_drag()
+            return True
+        return bool(super().on_touch_up(touch))
+
+    def _follow(self, y: float) -> None:
+        """Put the dragged row where the finger is: below every other row whose middle is above it."""
+        row = self._drag_row
+        if row is None or self.answered:
+            return
+        target = sum(1 for other in self.rows if other is not row and other.center_y > y)
+        self.move(self.rows.index(row), target)
+
+    def _end_drag(self) -> None:
+        row, self._drag_row, self._drag_touch = self._drag_row, None, None
+        self.dragging = False
+        if row is not None:
+            row.ids.handle.active = False
+            if row.mark == "selected":
+                row.mark = ""
 
     def check_order(self) -> None:
         self.respond(tuple(self.placed))
 
     def show_result(self, typed: TypedResult | None = None) -> None:
-        for button, step, right in zip(reversed(self.ids.placed_list.children), self.placed, self.question.right):
-            button.mark = "right" if step == right else "wrong"
+        for row, step, right in zip(self.rows, self.placed, self.question.right):
+            row.mark = "right" if step == right else "wrong"
 
 
 class MatchAnswer(AnswerWidget):

@@ -5,10 +5,12 @@ shows the home screen without paying for the others. Back (Esc on a desktop, the
 gesture on Android) goes back one screen; only on the home screen does it leave the app. The
 screen stack is saved on every move, on pause and on quit, and rebuilt at the next start.
 
-A damaged progress database never stops the app and is never replaced behind the learner's back:
-the recovery screen opens instead of home, and the learner chooses to restore a backup or to start
-again (the damaged file is kept aside either way). The daily backup runs on the loader thread once
-the decks are registered.
+A progress database that cannot be opened never stops the app: the recovery screen opens instead
+of home. When the file is damaged it is never replaced behind the learner's back: the learner
+chooses to restore a backup or to start again (the damaged file is kept aside either way). When it
+is from a newer app version, in use by another process, or its folder cannot be used, the screen
+says so and never touches the file (Try again opens it once the cause is gone). The daily backup
+runs on the loader thread once the decks are registered.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from kivy.utils import platform
 
 from quizapp.core.collection import DECK_SUFFIXES, Collection
 from quizapp.core.datadir import ENV_VAR, default_data_dir
-from quizapp.core.errors import DamagedStoreError, QuizappError
+from quizapp.core.errors import QuizappError, StoreError
 from quizapp.core.help import HelpContent, load_help
 from quizapp.core.settings import Settings
 from quizapp.ui.android_share import (
@@ -58,6 +60,7 @@ SCREENS = {
     "quiz_setup": "quizapp.ui.screens.quiz_setup.QuizSetupScreen",
     "quiz": "quizapp.ui.screens.quiz.QuizScreen",
     "stats": "quizapp.ui.screens.stats.StatsScreen",
+    "deck_options": "quizapp.ui.screens.deck_options.DeckOptionsScreen",
     "browse": "quizapp.ui.screens.browse.BrowseScreen",
     "card": "quizapp.ui.screens.card.CardScreen",
     "settings": "quizapp.ui.screens.settings.SettingsScreen",
@@ -142,14 +145,18 @@ class QuizApp(App):
         self._deck_receiver = DeckReceiver(self.receive_deck, lambda name, message: self.add_notice(f"{name}: {message}"))
         try:
             self.open_collection()
-        except DamagedStoreError as error:
-            self.open_screen("recovery", problem=str(error))
+        except StoreError as error:  # the screen shows what happened and what can be done about it
+            self.open_screen("recovery", error=error)
         return self.manager
 
     def open_collection(self) -> None:
         """Open the learner's collection and carry on the start: their look, home, the decks
-        and the daily backup. Raises StoreError when the progress database cannot be opened."""
-        collection = self._collection_factory(self.data_dir)
+        and the daily backup. Raises StoreError when the progress database cannot be opened,
+        including when its folder cannot be made."""
+        try:
+            collection = self._collection_factory(self.data_dir)
+        except OSError as error:  # Collection.open makes the data folder
+            raise StoreError(f"{self.data_dir}: the folder for your progress cannot be made: {error.strerror or error}") from error
         self._collection = collection
         settings = collection.settings
         self.theme.apply(settings.theme, settings.font_scale)

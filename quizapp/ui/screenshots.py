@@ -116,6 +116,12 @@ class Tour:
         self.shot("stats")
         self.shot("stats-bottom", scroll_y=0)
         app.go_back()
+        deck_options = app.open_screen("deck_options", deck_id=app.collection.deck_ids()[0])
+        deck_options.change("new_per_day", 10)  # one option of this deck's own, the rest following the app
+        self.shot("deck-options")
+        self.shot("deck-options-bottom", scroll_y=0)
+        deck_options.use_app_settings()
+        app.go_back()
         browse = app.open_screen("browse")
         self.shot("browse")
         app.open_screen("card", key=browse.ids.results.data[0]["key"])

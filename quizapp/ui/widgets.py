@@ -102,9 +102,9 @@ class BottomBar(BoxLayout):
     """The row of buttons along the bottom of a screen (look in widgets.kv)."""
 
 
-class NavBar(GridLayout):
-    """A bottom bar of buttons: one row while every label's longest line fits, else two rows, so
-    a phone with large text never breaks a word like "Sett-ings" across lines."""
+class ButtonRow(GridLayout):
+    """A row of buttons: one row while every label's longest line fits, else two rows, so a phone
+    with large text never breaks a word like "Sett-ings" across lines."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cols=1, **kwargs)
@@ -123,6 +123,10 @@ class NavBar(GridLayout):
         )
         room = (self.width - self.padding[0] - self.padding[2] - self.spacing[0] * (count - 1)) / count
         self.cols = count if room >= widest + dp(16) else math.ceil(count / 2)
+
+
+class NavBar(ButtonRow):
+    """A ButtonRow styled as the bar at the bottom of a screen."""
 
 
 class ProgressLine(Widget):

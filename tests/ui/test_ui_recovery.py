@@ -1,20 +1,22 @@
-"""The daily backup at start, and a damaged progress database: the recovery screen restores the
-newest backup or starts again with empty progress, keeps the damaged file aside either way, and
-keeps "Get help now" one tap away."""
+"""The daily backup at start, and a progress database that cannot be opened. Damaged: the recovery
+screen restores the newest backup or starts again with empty progress, keeping the damaged file
+aside either way. From a newer app, locked, or its folder unusable: the screen says so, never
+touches the file, and offers Try again where that can help. "Get help now" is one tap away."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from ui_driver import Driver, damage_progress, deck_panel, texts
+from ui_driver import Driver, check_layout, damage_progress, deck_panel, texts
 
-from quizapp.core import backup
+from quizapp.core import backup, store
 from quizapp.core.collection import Collection
 from quizapp.core.days import FixedClock
-from quizapp.core.store import DB_NAME
+from quizapp.core.store import DB_NAME, SCHEMA_VERSION
 from quizapp.ui.headless import run_until
 
 B1 = ("basics", "b1", 0)
@@ -145,3 +147,91 @@ def test_get_help_is_one_tap_from_recovery(start_app: Callable[..., Driver], dat
     ui.back()
     assert ui.app.stack == ("recovery",)
     assert (data_dir / DB_NAME).read_bytes() == damaged
+
+
+# -- a sound database that cannot be opened: the screen never touches it ---------------------------
+
+
+def database_files(data_dir: Path) -> dict[str, bytes]:
+    """The progress database and its sidecar files (-wal, -shm), by name."""
+    return {path.name: path.read_bytes() for path in sorted(data_dir.glob(f"{DB_NAME}*"))}
+
+
+def test_a_database_from_a_newer_app_is_left_as_it_is_with_only_help_offered(
+    start_app: Callable[..., Driver], data_dir: Path
+) -> None:
+    start_app().stop()
+    db = sqlite3.connect(data_dir / DB_NAME)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    before, backups = database_files(data_dir), backup.list_backups(data_dir)
+    ui = start_app()
+    recovery = ui.screen
+    assert ui.app.stack == ("recovery",) and recovery.mode == "newer"
+    shown = "\n".join(texts(recovery))
+    assert "This progress was saved by a newer version of quizapp. Update the app; nothing was changed." in shown
+    assert "damaged" not in shown and str(data_dir) in shown
+    for button in ("restore_button", "start_empty_button", "try_again_button"):
+        assert recovery.ids[button].get_root_window() is None, f"{button} is offered"
+    check_layout(recovery)
+    ui.tap(recovery.ids.top_bar.ids.help_button)
+    assert ui.screen.name == "help"
+    ui.back()
+    assert ui.app.stack == ("recovery",)
+    ui.stop()
+    assert database_files(data_dir) == before
+    assert backup.list_backups(data_dir) == backups and not kept_aside(data_dir)
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A locked database is given up on after 50 ms instead of the app's 10 s."""
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 50)
+
+
+@pytest.mark.parametrize("journal", ["wal", "delete"])  # the lock is met at a different step of opening
+def test_a_locked_database_says_it_is_in_use_and_try_again_opens_it_once_free(
+    start_app: Callable[..., Driver], data_dir: Path, short_busy_timeout: None, journal: str
+) -> None:
+    start_app().stop()
+    other = sqlite3.connect(data_dir / DB_NAME, isolation_level=None)  # the quizapp command, say
+    other.execute(f"PRAGMA journal_mode = {journal}")
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("UPDATE settings SET key = key")  # holds the write lock (every lock, in delete mode)
+    ui = start_app()
+    recovery = ui.screen
+    assert ui.app.stack == ("recovery",) and recovery.mode == "in_use"
+    shown = "\n".join(texts(recovery))
+    assert "Another copy of quizapp (or the quizapp command) is using your progress. Close it, then Try again." in shown
+    assert recovery.ids.restore_button.get_root_window() is None
+    assert recovery.ids.start_empty_button.get_root_window() is None
+    check_layout(recovery)
+
+    ui.tap(recovery.ids.try_again_button)  # still locked
+    run_until(lambda: not recovery.trying)
+    assert ui.app.stack == ("recovery",) and recovery.mode == "in_use"
+    assert "It still cannot be opened." in texts(recovery)
+    assert not kept_aside(data_dir)
+
+    other.execute("COMMIT")
+    other.close()
+    ui.tap(recovery.ids.try_again_button)
+    run_until(lambda: ui.app.stack == ("home",) and not ui.app.loading)
+    assert ui.app.collection.card_state(B1).reps == 0
+    assert deck_panel(ui, "basics").counts_text
+
+
+def test_a_data_folder_that_cannot_be_made_says_why_and_try_again_opens_it(
+    start_app: Callable[..., Driver], data_dir: Path
+) -> None:
+    data_dir.write_text("a file where the data folder should be")
+    ui = start_app()
+    recovery = ui.screen
+    assert ui.app.stack == ("recovery",) and recovery.mode == "cannot_open"
+    assert "the folder for your progress cannot be made" in recovery.ids.problem.text
+    assert recovery.ids.try_again_button.get_root_window() is not None
+    assert recovery.ids.restore_button.get_root_window() is None
+    data_dir.unlink()
+    ui.tap(recovery.ids.try_again_button)
+    run_until(lambda: ui.app.stack == ("home",) and not ui.app.loading)
+    assert (data_dir / DB_NAME).is_file()

@@ -138,6 +138,7 @@ ROUTES: dict[str, Callable[[Driver], None]] = {
     "study": lambda ui: ui.tap(deck_panel(ui, DECK).ids.study),
     "quiz_setup": lambda ui: ui.tap(deck_panel(ui, DECK).ids.quiz),
     "stats": lambda ui: ui.tap(deck_panel(ui, DECK).ids.stats),
+    "deck_options": lambda ui: ui.tap(deck_panel(ui, DECK).ids.options),
     "browse": lambda ui: ui.tap(ui.screen.ids.browse_button),
     "settings": lambda ui: ui.tap(ui.screen.ids.settings_button),
     "help": lambda ui: ui.tap(ui.screen.ids.top_bar.ids.help_button),

@@ -1,27 +1,74 @@
-"""Recovery: shown instead of home when the progress database is damaged.
+"""Recovery: shown instead of home when the progress database cannot be opened.
 
-The damaged file is never replaced behind the learner's back and never deleted. The screen says
-so in plain words and lets the learner restore the newest sound backup or, with a second tap,
-start again with empty progress; either way the damaged file is moved aside and the app then
-starts as usual, with a notice on home saying where the file was kept. "Get help now" stays one
-tap away (it works with the default settings, since the learner's cannot be read).
+Its `mode` comes from what kept the database from opening (`mode_for`):
+
+- damaged: the file is never replaced behind the learner's back and never deleted. The screen
+  says so in plain words and lets the learner restore the newest sound backup or, with a second
+  tap, start again with empty progress; either way the damaged file is moved aside and the app
+  then starts as usual, with a notice on home saying where the file was kept.
+- newer (written by a newer app version), in use (locked by another process) or cannot open (the
+  folder cannot be made or written, anything else): the file is sound, so the screen never
+  touches it and offers neither choice, as both would throw progress away. It says what happened
+  and, unless only updating the app helps, offers Try again, which opens the collection afresh.
+
+"Get help now" stays one tap away in every mode (it works with the default settings, since the
+learner's cannot be read).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timezone
 from pathlib import Path
 from typing import Any
 
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 from quizapp.core import backup
 from quizapp.core.days import SystemClock, local_timezone
-from quizapp.core.errors import StoreError
+from quizapp.core.errors import DamagedStoreError, NewerStoreError, StoreError
 from quizapp.ui.widgets import AppScreen, load_kv_once
 
 DATE_FORMAT = "%A %d %B %Y, %H:%M"
 ASIDE_REASON = "damaged"  # the file is kept as progress.sqlite3.damaged-<time>
+
+DAMAGED, NEWER, IN_USE, CANNOT_OPEN = "damaged", "newer", "in_use", "cannot_open"
+MODES = (DAMAGED, NEWER, IN_USE, CANNOT_OPEN)
+
+# SQLite's primary result codes (sqlite3.SQLITE_* from Python 3.11) that say the file is busy, or
+# could not be reached, rather than damaged. SQLite can report them while the store is still
+# reading the file, which the store takes for damage: moving such a file aside would be wrong.
+SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_FULL, SQLITE_CANTOPEN = 3, 5, 6, 8, 13, 14
+IN_USE_CODES = {SQLITE_BUSY, SQLITE_LOCKED}
+UNREACHABLE_CODES = {SQLITE_PERM, SQLITE_READONLY, SQLITE_FULL, SQLITE_CANTOPEN}
+
+HEADINGS = {
+    DAMAGED: "Your progress file is damaged",
+    NEWER: "Your progress is from a newer quizapp",
+    IN_USE: "Your progress is in use",
+    CANNOT_OPEN: "Your progress cannot be opened",
+}
+EXPLANATIONS = {
+    DAMAGED: "The app cannot read the file that keeps your progress: which cards you know and when each is due. Your decks are not affected.",
+    NEWER: "This progress was saved by a newer version of quizapp. Update the app; nothing was changed.",
+    IN_USE: "Another copy of quizapp (or the quizapp command) is using your progress. Close it, then Try again.",
+    CANNOT_OPEN: "The app cannot open the file that keeps your progress; nothing was changed. What went wrong is below. Once it is put right, Try again.",
+}
+
+
+def mode_for(error: StoreError) -> str:
+    """What the screen offers for the error that kept the progress database from opening."""
+    if isinstance(error, NewerStoreError):
+        return NEWER
+    cause = error.__cause__
+    code = getattr(cause, "sqlite_errorcode", None)  # the extended code; Python 3.11 and later
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in IN_USE_CODES or (primary is None and isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause)):
+        return IN_USE
+    if isinstance(error, DamagedStoreError) and primary not in UNREACHABLE_CODES:
+        return DAMAGED
+    return CANNOT_OPEN
 
 
 def backup_date(path: Path) -> str:
@@ -35,19 +82,38 @@ def backup_date(path: Path) -> str:
 class RecoveryScreen(AppScreen):
     restorable = False  # only ever opened at start, when the database cannot be read
 
+    mode = OptionProperty(DAMAGED, options=MODES)
+    heading = StringProperty()
+    explanation = StringProperty()
     problem = StringProperty()  # what SQLite said, for whoever helps the learner
     data_folder = StringProperty()
     backup_text = StringProperty()
     has_backup = BooleanProperty(False)
     confirming_empty = BooleanProperty(False)
     error = StringProperty()  # why the last choice did not work, if it did not
+    trying = BooleanProperty(False)  # Try again is opening the collection
 
-    def prepare(self, problem: str = "", **_params: Any) -> None:
-        self.problem = problem
+    def on_kv_post(self, base_widget: Any) -> None:
+        # Each mode's part of the page; only the one for the current mode is on screen.
+        self._parts = {DAMAGED: self.ids.damaged_part, IN_USE: self.ids.retry_part, CANNOT_OPEN: self.ids.retry_part}
+
+    def prepare(self, error: StoreError | None = None, **_params: Any) -> None:
+        self.error = ""
+        self._show(error or DamagedStoreError(""))
+
+    def _show(self, error: StoreError) -> None:
+        self.mode = mode_for(error)
+        self.heading, self.explanation = HEADINGS[self.mode], EXPLANATIONS[self.mode]
+        self.problem = str(error)
         self.data_folder = str(self.app.data_dir)
         self.confirming_empty = False
-        self.error = ""
-        self._show_backup()
+        self.trying = False
+        holder = self.ids.choices
+        holder.clear_widgets()
+        if (part := self._parts.get(self.mode)) is not None:
+            holder.add_widget(part)
+        if self.mode == DAMAGED:
+            self._show_backup()
 
     def _show_backup(self) -> None:
         data_dir = self.app.data_dir
@@ -86,6 +152,24 @@ class RecoveryScreen(AppScreen):
             self._failed(error)
             return
         self._continue("You started again with empty progress.", kept)
+
+    # -- a sound file that could not be opened: Try again ------------------------------------------------
+
+    def try_again(self) -> None:
+        """Open the collection afresh (the file is not touched first). Opening can wait for the
+        store's busy timeout, so the button says so for a frame before the wait."""
+        if self.trying:
+            return
+        self.trying = True
+        self.error = ""
+        Clock.schedule_once(lambda _dt: self._open_again(), 0.05)
+
+    def _open_again(self) -> None:
+        try:
+            self.app.open_collection()
+        except StoreError as error:
+            self._show(error)
+            self.error = "It still cannot be opened."
 
     def _continue(self, outcome: str, kept: Path | None) -> None:
         try:
