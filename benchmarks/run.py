@@ -14,6 +14,7 @@ and once per run:
 4. loading a 10,000-card deck file, cold and warm, against a bare `yaml.load` with `CSafeLoader`;
 5. app start to the home screen's first frame against a minimal Kivy app (each in a fresh
    process, offscreen), and peak memory with the largest collection against that minimal app.
+6. the progress database's size against Anki's collection file.
 
 See docs/performance.md for what each figure means and for results.
 """
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ if __package__ in (None, ""):
 
 from benchmarks import deck_loading, scheduling, startup, synthetic
 from benchmarks.timing import Measure, Samples, in_turns
+from quizapp.core.store import DB_NAME
 
 GENERATOR_VERSION = 2  # bump when generated collections change, so kept ones are not reused
 MS, MB = 1000.0, 1.0
@@ -166,6 +169,22 @@ def scheduling_results(prepared: PreparedCollection, runs: int, run_dir: Path) -
     ]
 
 
+def size_result(prepared: PreparedCollection) -> Result:
+    """The progress database's size: what every checkpoint, the daily backup and a phone's storage
+    pay for. No target; measured once (the same file every round)."""
+    ours = Samples((used_megabytes(prepared.data_dir / DB_NAME),))
+    anki = Samples((used_megabytes(prepared.anki_path),)) if prepared.anki_path else None
+    return Result("db_size", "6 progress database size", prepared.cards, "MB", ours, "Anki", anki, None)
+
+
+def used_megabytes(database: Path) -> float:
+    """The pages a SQLite database uses (free pages left out, so neither side pays for its history
+    of deletions), in MB; read-only, so the file is not touched."""
+    with closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as db:
+        pages, free, page_size = (db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count", "page_size"))
+    return (pages - free) * page_size / 1e6
+
+
 def loading_results(work_dir: Path, load_cards: int, runs: int) -> list[Result]:
     deck_file = work_dir / "load" / "bench-load.yaml"
     deck_file.parent.mkdir(parents=True, exist_ok=True)
@@ -269,6 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             collections.append({"cards": cards, **prepared.info})
             print(f"measuring {cards} cards ...", flush=True)
             results += scheduling_results(prepared, args.runs, work_dir / "runs")
+            results.append(size_result(prepared))
             if largest is None or cards > largest.cards:
                 largest = prepared
         print("measuring deck loading ...", flush=True)

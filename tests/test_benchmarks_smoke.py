@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-METRICS = {"first_queue", "answer_100", "deck_counts", "load_cold", "load_warm", "app_start", "app_start_decks", "peak_rss"}
-COMPARED_WITH_ANKI = {"first_queue", "answer_100", "deck_counts"}
+METRICS = {"first_queue", "answer_100", "deck_counts", "load_cold", "load_warm", "app_start", "app_start_decks", "peak_rss", "db_size"}
+COMPARED_WITH_ANKI = {"first_queue", "answer_100", "deck_counts", "db_size"}
 
 
 def test_a_tiny_run_writes_every_metric(tmp_path: Path) -> None:

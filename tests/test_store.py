@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,7 +12,17 @@ import pytest
 
 from quizapp.core.card_state import CardState, State
 from quizapp.core.errors import DamagedStoreError, StoreError
-from quizapp.core.store import CARD_COLUMNS, MIGRATIONS, SCHEMA_VERSION, Store, from_ms, to_ms
+from quizapp.core.store import (
+    CARD_COLUMNS,
+    MIGRATIONS,
+    REVLOG_AFTER_COLUMNS,
+    REVLOG_BEFORE_COLUMNS,
+    SCHEMA_VERSION,
+    Store,
+    from_ms,
+    state_from_row,
+    to_ms,
+)
 
 
 def test_a_new_database_gets_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
@@ -34,6 +46,70 @@ def test_a_migration_upgrades_an_old_database_and_keeps_its_data(tmp_path: Path)
     assert upgraded.get_setting("app") == {"theme": "dark"}
     assert upgraded.query("SELECT count(*) FROM notes_v2") == [(0,)]
     upgraded.close()
+
+
+def test_the_review_logs_json_states_become_columns_with_the_same_ids(tmp_path: Path) -> None:
+    path = tmp_path / "p.sqlite3"
+    reviewed = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=timezone.utc)  # microseconds: stored as ms
+    learning = CardState(state=State.LEARNING, step=1, stability=2.3065, difficulty=2.118, due_at=reviewed, reps=1, last_review=reviewed)
+    review = CardState(state=State.REVIEW, stability=12.5, difficulty=5.0, due_day=20520, interval_days=11, reps=2, lapses=1, last_review=reviewed)
+    logged = [(CardState(), learning), (learning, review), (review, CardState())]
+    old = Store(path, migrations=MIGRATIONS[:1])
+    with old.transaction() as db:
+        for index, (before, after) in enumerate(logged, start=1):
+            db.execute(
+                "INSERT INTO revlog VALUES (?, 'd', 'c', 0, ?, 20509, ?, ?, NULL, ?, ?, ?, ?)",
+                (index * 2, to_ms(reviewed), 3 if index < 3 else 0, "study" if index < 3 else "manual",
+                 before.state.value, after.state.value, json.dumps(before.to_dict()), json.dumps(after.to_dict())),
+            )
+        db.execute("UPDATE sqlite_sequence SET seq = 99 WHERE name = 'revlog'")  # rows an undo removed
+    old.close()
+
+    store = Store(path)
+    assert store.schema_version == SCHEMA_VERSION
+    rows = store.query(f"SELECT id, rating, kind, state_before, state_after, {REVLOG_BEFORE_COLUMNS}, {REVLOG_AFTER_COLUMNS} FROM revlog ORDER BY id")
+    assert [row[:5] for row in rows] == [(2, 3, "study", "new", "learning"), (4, 3, "study", "learning", "review"), (6, 0, "manual", "review", "new")]
+    in_ms = {reviewed: reviewed.replace(microsecond=123000), None: None}
+    expected = [tuple(replace(state, due_at=in_ms[state.due_at], last_review=in_ms[state.last_review]) for state in pair) for pair in logged]
+    assert [(state_from_row(row[5:15]), state_from_row(row[15:])) for row in rows] == expected
+    assert {"before", "after"}.isdisjoint(name for _, name, *_ in store.query("PRAGMA table_info(revlog)"))
+    assert store.query("SELECT name FROM sqlite_master WHERE tbl_name = 'revlog' AND type = 'index' ORDER BY name") == [("revlog_by_card",), ("revlog_by_day",)]
+    with store.transaction() as db:  # an id is never reused
+        db.execute(f"INSERT INTO revlog (deck_id, card_id, sibling, reviewed_at, day, rating, kind, {REVLOG_BEFORE_COLUMNS}, {REVLOG_AFTER_COLUMNS}) "
+                   f"VALUES ('d', 'c', 0, 0, 0, 3, 'study', {', '.join(['?'] * 20)})", ("new", 0, None, None, None, None, None, 0, 0, 0) * 2)
+    assert store.query_one("SELECT max(id) FROM revlog") == (100,)
+    store.close()
+
+
+def test_an_emptied_review_log_keeps_its_id_sequence_through_the_migration(tmp_path: Path) -> None:
+    path = tmp_path / "p.sqlite3"
+    old = Store(path, migrations=MIGRATIONS[:1])
+    with old.transaction() as db:
+        db.execute("INSERT INTO revlog VALUES (5, 'd', 'c', 0, 0, 0, 3, 'study', NULL, 'new', 'new', '{}', '{}')")
+        db.execute("DELETE FROM revlog")  # the one answer was undone
+    old.close()
+    store = Store(path)
+    assert store.query("SELECT name, seq FROM sqlite_sequence WHERE name = 'revlog'") == [("revlog", 5)]
+    store.close()
+
+
+def test_an_upgrade_that_rebuilt_the_review_log_gives_the_space_back(tmp_path: Path) -> None:
+    path = tmp_path / "p.sqlite3"
+    old = Store(path, migrations=MIGRATIONS[:1])
+    state = json.dumps(CardState(state=State.REVIEW, stability=3.0, difficulty=5.0, due_day=9, interval_days=3, reps=2).to_dict())
+    with old.transaction() as db:
+        db.executemany(
+            "INSERT INTO revlog (deck_id, card_id, sibling, reviewed_at, day, rating, kind, state_before, state_after, before, after)"
+            " VALUES ('d', ?, 0, 0, 0, 3, 'study', 'review', 'review', ?, ?)",
+            [(f"c{index}", state, state) for index in range(2000)],
+        )
+    old.close()
+    size_before = path.stat().st_size
+    store = Store(path)
+    assert store.query_one("PRAGMA freelist_count") == (0,)
+    assert store.query_one("SELECT count(*) FROM revlog") == (2000,)
+    store.close()
+    assert path.stat().st_size < size_before / 2
 
 
 def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path: Path) -> None:

@@ -33,11 +33,14 @@ from quizapp.core.store import (
     QUEUE_DAY_LEARN,
     QUEUE_NEW,
     QUEUE_REVIEW,
+    REVLOG_AFTER_COLUMNS,
+    REVLOG_BEFORE_COLUMNS,
     CardKey,
     Store,
     from_ms,
     state_from_row,
     state_of_card_row,
+    state_to_row,
     to_ms,
 )
 
@@ -597,9 +600,8 @@ class Collection:
     def _log(self, db: Any, key: CardKey, at: datetime, day: int, rating: int, kind: str, duration_ms: int | None, before: CardState, after: CardState) -> int:
         cursor = db.execute(
             "INSERT INTO revlog (deck_id, card_id, sibling, reviewed_at, day, rating, kind, duration_ms,"
-            " state_before, state_after, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*key, to_ms(at), day, rating, kind, duration_ms, before.state.value, after.state.value,
-             json.dumps(before.to_dict()), json.dumps(after.to_dict())),
+            f" {REVLOG_BEFORE_COLUMNS}, {REVLOG_AFTER_COLUMNS}) VALUES ({', '.join('?' * 28)})",
+            (*key, to_ms(at), day, rating, kind, duration_ms, *state_to_row(before), *state_to_row(after)),
         )
         return int(cursor.lastrowid)
 
@@ -697,13 +699,13 @@ class Collection:
 
     def history(self, key: CardKey) -> list[ReviewEntry]:
         rows = self.store.query(
-            "SELECT reviewed_at, rating, kind, duration_ms, before, after FROM revlog"
+            f"SELECT reviewed_at, rating, kind, duration_ms, {REVLOG_BEFORE_COLUMNS}, {REVLOG_AFTER_COLUMNS} FROM revlog"
             " WHERE deck_id = ? AND card_id = ? AND sibling = ? ORDER BY id",
             key,
         )
         return [
-            ReviewEntry(from_ms(at), rating, kind, duration, CardState.from_dict(json.loads(b)), CardState.from_dict(json.loads(a)))  # type: ignore[arg-type]
-            for at, rating, kind, duration, b, a in rows
+            ReviewEntry(from_ms(row[0]), row[1], row[2], row[3], state_from_row(row[4:14]), state_from_row(row[14:]))  # type: ignore[arg-type]
+            for row in rows
         ]
 
     def replayed_state(self, key: CardKey) -> CardState:

@@ -58,14 +58,28 @@ class Driver:
         # Factory loads it as a second module, kivy.uix.recycleview.__init__, so no isinstance.)
         pump(1)  # a person never taps in the same frame as the screen changed
         if scroll is not None and not hasattr(scroll, "viewclass"):
-            scroll.scroll_to(widget, animate=False)  # waits a frame if a layout is pending
-            pump(2)
-        x, y = widget.to_window(*widget.center)
+            x, y = self._scrolled_into_view(widget, scroll)
+        else:
+            x, y = widget.to_window(*widget.center)
         assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is outside the window"
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         touch.touch_up()
         pump(2)
+
+    @staticmethod
+    def _scrolled_into_view(widget: Widget, scroll: ScrollView) -> tuple[float, float]:
+        """Where the widget's centre is once it stands still in view: a layout that finishes a
+        frame later (a panel filled by a worker thread) can still move it after scrolling."""
+        last = None
+        for _ in range(10):
+            scroll.scroll_to(widget, animate=False)  # waits a frame if a layout is pending
+            pump(1)
+            now = widget.to_window(*widget.center)
+            if now == last:
+                break
+            last = now
+        return now
 
     def press(self, key: int, codepoint: str | None = None, modifiers: Sequence[str] = ()) -> bool:
         """A key press as SDL2 delivers it: on_key_down, then on_keyboard unless it was taken."""
