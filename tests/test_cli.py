@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from conftest import SMALL_DECK
 from quizapp.cli import main
+from quizapp.core import store
 
 
 @pytest.fixture
@@ -58,6 +60,21 @@ def test_stats_prints_the_three_figures(tmp_path: Path, capsys: pytest.CaptureFi
 def test_an_unknown_deck_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--data-dir", str(tmp_path), "stats", "--deck", "nope"]) == 1
     assert capsys.readouterr().err == "error: no deck with id 'nope'\n"
+
+
+def test_a_locked_database_is_reported_in_use_not_damaged(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "decks"]) == 0
+    other = sqlite3.connect(data / "progress.sqlite3", isolation_level=None)  # the app, in another process
+    other.execute("PRAGMA journal_mode = delete")
+    other.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 50)
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "decks"]) == 1
+    err = capsys.readouterr().err
+    assert "in use by another program" in err and "damaged" not in err and "restore" not in err
+    other.execute("COMMIT")
+    other.close()
 
 
 def test_backup_then_restore_after_damage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from quizapp.core.card_state import CardState, State
-from quizapp.core.errors import DamagedStoreError, StoreError
+from quizapp.core import store as store_module
+from quizapp.core.errors import BusyStoreError, DamagedStoreError, StoreError
 from quizapp.core.store import (
     CARD_COLUMNS,
     MIGRATIONS,
@@ -126,6 +127,21 @@ def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path: Path) -> No
     assert store.schema_version == SCHEMA_VERSION
     assert store.query("SELECT name FROM sqlite_master WHERE name = 'half_done'") == []
     store.close()
+
+
+@pytest.mark.parametrize("journal", ["wal", "delete"])  # the lock is met at a different step of opening
+def test_a_database_locked_by_another_program_is_in_use_not_damaged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, journal: str) -> None:
+    path = tmp_path / "p.sqlite3"
+    Store(path).close()
+    other = sqlite3.connect(path, isolation_level=None)  # the quizapp command, say
+    other.execute(f"PRAGMA journal_mode = {journal}")
+    other.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
+    with pytest.raises(BusyStoreError, match="in use by another program .*close it and try again"):
+        Store(path)
+    other.execute("COMMIT")
+    other.close()
+    Store(path).close()  # free again: it opens
 
 
 def test_a_database_from_a_newer_app_is_refused_not_touched(tmp_path: Path) -> None:

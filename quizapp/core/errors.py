@@ -46,6 +46,11 @@ class DamagedStoreError(StoreError):
     """The progress database file is damaged or is not a database; a backup can be restored."""
 
 
+class BusyStoreError(StoreError):
+    """The progress database is locked by another program (another copy of the app, or the
+    quizapp command) for longer than the busy timeout; it is neither damaged nor touched."""
+
+
 class NewerStoreError(StoreError):
     """The progress database was written by a newer version of the app; it is left untouched,
     since restoring a backup or starting again would throw the newer progress away."""

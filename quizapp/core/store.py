@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core.card_state import CardState, State
-from quizapp.core.errors import DamagedStoreError, NewerStoreError, StoreError
+from quizapp.core.errors import BusyStoreError, DamagedStoreError, NewerStoreError, StoreError
 
 DB_NAME = "progress.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
@@ -252,6 +252,29 @@ def state_to_row(card: CardState) -> tuple[Any, ...]:
     )
 
 
+# SQLite's primary result codes (sqlite3.SQLITE_* from Python 3.11) that say the file is locked by
+# another program, or could not be reached, rather than damaged: moving such a file aside as
+# damaged would be wrong.
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_FULL, _SQLITE_CANTOPEN = 3, 5, 6, 8, 13, 14
+_IN_USE_CODES = {_SQLITE_BUSY, _SQLITE_LOCKED}
+_UNREACHABLE_CODES = {_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_FULL, _SQLITE_CANTOPEN}
+
+
+def _opening_error(path: Path, error: sqlite3.DatabaseError, otherwise: type[StoreError], message: str) -> StoreError:
+    """The StoreError for an error met while opening or upgrading: in use, unreachable, or else
+    `otherwise(message)`."""
+    code = getattr(error, "sqlite_errorcode", None)  # the extended code
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in _IN_USE_CODES or (primary is None and "locked" in str(error)):
+        return BusyStoreError(
+            f"{path}: the progress database is in use by another program (another copy of quizapp, or the "
+            f"quizapp command); close it and try again ({error})"
+        )
+    if primary in _UNREACHABLE_CODES:
+        return StoreError(f"{path}: the progress database cannot be opened ({error})")
+    return otherwise(message)
+
+
 class Store:
     """A connection to one progress database, with its schema brought up to date."""
 
@@ -274,7 +297,7 @@ class Store:
             self.db.execute("PRAGMA user_version").fetchone()
         except sqlite3.DatabaseError as error:
             self.db.close()
-            raise DamagedStoreError(f"{path}: the progress database is damaged and cannot be read ({error})") from error
+            raise _opening_error(path, error, DamagedStoreError, f"{path}: the progress database is damaged and cannot be read ({error})") from error
         if mode.lower() != "wal":
             self.db.close()
             raise StoreError(f"{path}: the database cannot use write-ahead logging (mode {mode})")
@@ -283,7 +306,7 @@ class Store:
                 self._give_back_freed_space()
         except sqlite3.DatabaseError as error:
             self.db.close()
-            raise StoreError(f"{path}: the progress database could not be upgraded; it was left as it was ({error})") from error
+            raise _opening_error(path, error, StoreError, f"{path}: the progress database could not be upgraded; it was left as it was ({error})") from error
         except StoreError:
             self.db.close()
             raise

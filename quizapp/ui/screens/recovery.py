@@ -17,7 +17,6 @@ learner's cannot be read).
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timezone
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 from quizapp.core import backup
 from quizapp.core.days import SystemClock, local_timezone
-from quizapp.core.errors import DamagedStoreError, NewerStoreError, StoreError
+from quizapp.core.errors import BusyStoreError, DamagedStoreError, NewerStoreError, StoreError
 from quizapp.ui.widgets import AppScreen, load_kv_once
 
 DATE_FORMAT = "%A %d %B %Y, %H:%M"
@@ -35,13 +34,6 @@ ASIDE_REASON = "damaged"  # the file is kept as progress.sqlite3.damaged-<time>
 
 DAMAGED, NEWER, IN_USE, CANNOT_OPEN = "damaged", "newer", "in_use", "cannot_open"
 MODES = (DAMAGED, NEWER, IN_USE, CANNOT_OPEN)
-
-# SQLite's primary result codes (sqlite3.SQLITE_* from Python 3.11) that say the file is busy, or
-# could not be reached, rather than damaged. SQLite can report them while the store is still
-# reading the file, which the store takes for damage: moving such a file aside would be wrong.
-SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_FULL, SQLITE_CANTOPEN = 3, 5, 6, 8, 13, 14
-IN_USE_CODES = {SQLITE_BUSY, SQLITE_LOCKED}
-UNREACHABLE_CODES = {SQLITE_PERM, SQLITE_READONLY, SQLITE_FULL, SQLITE_CANTOPEN}
 
 HEADINGS = {
     DAMAGED: "Your progress file is damaged",
@@ -61,12 +53,9 @@ def mode_for(error: StoreError) -> str:
     """What the screen offers for the error that kept the progress database from opening."""
     if isinstance(error, NewerStoreError):
         return NEWER
-    cause = error.__cause__
-    code = getattr(cause, "sqlite_errorcode", None)  # the extended code; Python 3.11 and later
-    primary = code & 0xFF if isinstance(code, int) else None
-    if primary in IN_USE_CODES or (primary is None and isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause)):
+    if isinstance(error, BusyStoreError):
         return IN_USE
-    if isinstance(error, DamagedStoreError) and primary not in UNREACHABLE_CODES:
+    if isinstance(error, DamagedStoreError):
         return DAMAGED
     return CANNOT_OPEN
 
