@@ -150,13 +150,24 @@ class QuizApp(App):
         return self.manager
 
     def open_collection(self) -> None:
-        """Open the learner's collection and carry on the start: their look, home, the decks
-        and the daily backup. Raises StoreError when the progress database cannot be opened,
-        including when its folder cannot be made."""
+        """Open the learner's collection and carry on the start (see `start_with`). Raises
+        StoreError when the progress database cannot be opened."""
+        self.start_with(self.load_collection())
+
+    def load_collection(self) -> Collection:
+        """The learner's collection, opened; safe on a worker thread. Raises StoreError when the
+        progress database cannot be opened, including when its folder cannot be made."""
         try:
-            collection = self._collection_factory(self.data_dir)
+            return self._collection_factory(self.data_dir)
         except OSError as error:  # Collection.open makes the data folder
             raise StoreError(f"{self.data_dir}: the folder for your progress cannot be made: {error.strerror or error}") from error
+
+    def start_with(self, collection: Collection) -> None:
+        """Carry on the start with an open collection: the learner's look, home, the decks and
+        the daily backup."""
+        if self._stopping.is_set():  # it was opened on a worker thread while the app closed
+            collection.close()
+            return
         self._collection = collection
         settings = collection.settings
         self.theme.apply(settings.theme, settings.font_scale)

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from kivy.clock import Clock
 from ui_driver import Driver, check_layout, damage_progress, deck_panel, texts
 
 from quizapp.core import backup, store
 from quizapp.core.collection import Collection
 from quizapp.core.days import FixedClock
 from quizapp.core.store import DB_NAME, SCHEMA_VERSION
-from quizapp.ui.headless import run_until
+from quizapp.ui.headless import pump, run_until
 
 B1 = ("basics", "b1", 0)
 
@@ -218,6 +219,28 @@ def test_a_locked_database_says_it_is_in_use_and_try_again_opens_it_once_free(
     ui.tap(recovery.ids.try_again_button)
     run_until(lambda: ui.app.stack == ("home",) and not ui.app.loading)
     assert ui.app.collection.card_state(B1).reps == 0
+    assert deck_panel(ui, "basics").counts_text
+
+
+def test_the_window_keeps_drawing_while_try_again_waits_for_a_locked_database(
+    start_app: Callable[..., Driver], data_dir: Path, short_busy_timeout: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start_app().stop()
+    other = sqlite3.connect(data_dir / DB_NAME, isolation_level=None)
+    other.execute("PRAGMA journal_mode = delete")
+    other.execute("BEGIN EXCLUSIVE")
+    ui = start_app()
+    recovery = ui.screen
+    assert recovery.mode == "in_use"
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 5000)  # this time the store waits for the lock
+    ui.tap(recovery.ids.try_again_button)
+    frames = Clock.frames
+    pump(10)
+    assert Clock.frames >= frames + 10 and recovery.trying  # frames come while the opening waits
+    assert recovery.ids.try_again_button.text == "Opening your progress…" and recovery.ids.try_again_button.disabled
+    other.execute("COMMIT")  # the other program lets go: the waiting opening goes through
+    other.close()
+    run_until(lambda: ui.app.stack == ("home",) and not ui.app.loading, timeout=10)
     assert deck_panel(ui, "basics").counts_text
 
 

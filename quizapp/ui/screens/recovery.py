@@ -17,6 +17,7 @@ learner's cannot be read).
 
 from __future__ import annotations
 
+import threading
 from datetime import timezone
 from pathlib import Path
 from typing import Any
@@ -145,20 +146,26 @@ class RecoveryScreen(AppScreen):
     # -- a sound file that could not be opened: Try again ------------------------------------------------
 
     def try_again(self) -> None:
-        """Open the collection afresh (the file is not touched first). Opening can wait for the
-        store's busy timeout, so the button says so for a frame before the wait."""
+        """Open the collection afresh (the file is not touched first), on a worker thread: opening
+        can wait for the store's busy timeout, and the window must not freeze meanwhile."""
         if self.trying:
             return
         self.trying = True
         self.error = ""
-        Clock.schedule_once(lambda _dt: self._open_again(), 0.05)
+        threading.Thread(target=self._open_again, name="reopen-progress", daemon=True).start()
 
     def _open_again(self) -> None:
+        """Runs on the worker thread; the outcome reaches the screen through the Clock."""
         try:
-            self.app.open_collection()
+            collection = self.app.load_collection()
         except StoreError as error:
-            self._show(error)
-            self.error = "It still cannot be opened."
+            Clock.schedule_once(lambda _dt, error=error: self._still_closed(error))
+            return
+        Clock.schedule_once(lambda _dt: self.app.start_with(collection))
+
+    def _still_closed(self, error: StoreError) -> None:
+        self._show(error)
+        self.error = "It still cannot be opened."
 
     def _continue(self, outcome: str, kept: Path | None) -> None:
         try:
