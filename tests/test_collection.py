@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from conftest import SMALL_DECK, START, small_deck
 from quizapp.core import collection as collection_module
 from quizapp.core.card_state import CardState, Rating, State
-from quizapp.core.collection import Collection
+from quizapp.core.collection import CardFilter, Collection
 from quizapp.core.days import FixedClock
 from quizapp.core.errors import NotFoundError
 from quizapp.core.store import DB_NAME
@@ -264,6 +264,33 @@ def test_search_finds_cards_by_text_in_any_case_and_by_tag(small: Collection) ->
     assert small.tags() == ["t1"]
     row = small.search("Upper")[0]
     assert row.prompt == "Upper" and not row.suspended
+
+
+def test_search_shows_the_cards_in_one_state_like_ankis_browser(small: Collection, clock: FixedClock) -> None:
+    def shown(show: CardFilter, text: str = "") -> list[str]:
+        return [f"{row.key[1]}/{row.key[2]}" for row in small.search(text, show=show)]
+
+    small.set_deck_options("small", leech_threshold=1)
+    small.answer(("small", "b2", 0), Rating.EASY)  # a review card, due in days
+    assert shown(CardFilter.DUE) == []
+    clock.advance(days=30)  # ... and now overdue
+    small.answer(B1, Rating.AGAIN)  # learning, due in a minute
+    small.answer(("small", "r1", 0), Rating.GOOD)  # learning, due in ten minutes; buries r1/1
+    small.suspend([("small", "c1", 0)])
+    assert len(shown(CardFilter.ALL)) == 7
+    assert shown(CardFilter.NEW) == ["r1/1", "c1/0", "c1/1", "t1/0"]  # suspended and buried ones too
+    assert shown(CardFilter.LEARNING) == ["b1/0", "r1/0"]
+    assert shown(CardFilter.REVIEW) == ["b2/0"]
+    assert shown(CardFilter.DUE) == ["b1/0", "b2/0", "r1/0"]
+    assert shown(CardFilter.SUSPENDED) == ["c1/0"]
+    assert shown(CardFilter.BURIED) == ["r1/1"]
+    assert shown(CardFilter.LEECH) == []
+    small.answer(("small", "b2", 0), Rating.AGAIN)  # its first lapse: a leech at threshold 1
+    assert shown(CardFilter.LEECH) == ["b2/0"]
+    assert shown(CardFilter.LEARNING) == ["b1/0", "b2/0", "r1/0"]  # relearning counts as learning
+    assert shown(CardFilter.LEARNING, text="two") == ["b2/0"]  # with the text search
+    clock.advance(days=1)  # tomorrow: what was due in minutes is overdue, nothing new became due
+    assert shown(CardFilter.DUE) == ["b1/0", "b2/0", "r1/0"]
 
 
 def test_due_date_of_a_review_card_is_the_rollover_of_its_day(small: Collection) -> None:

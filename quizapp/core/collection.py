@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from quizapp.core.store import (
     DB_NAME,
     QUEUE_BURIED,
     QUEUE_DAY_LEARN,
+    QUEUE_LEARN,
     QUEUE_NEW,
     QUEUE_REVIEW,
     REVLOG_AFTER_COLUMNS,
@@ -159,6 +161,19 @@ class _UndoStep:
     label: str
     rows: list[tuple[Any, ...]]  # whole card rows as they were before
     revlog_ids: list[int]  # review-log rows the change appended
+
+
+class CardFilter(Enum):
+    """Which cards a search lists, like the card states in the sidebar of Anki's browser."""
+
+    ALL = "all"
+    DUE = "due"  # reviews and learning cards due today, overdue included
+    NEW = "new"
+    LEARNING = "learning"  # learning and relearning
+    REVIEW = "review"
+    SUSPENDED = "suspended"
+    BURIED = "buried"
+    LEECH = "leech"
 
 
 @dataclass(frozen=True)
@@ -721,8 +736,10 @@ class Collection:
 
     # -- browsing -----------------------------------------------------------------------------------
 
-    def search(self, text: str = "", tag: str | None = None, deck_ids: Sequence[str] | None = None, limit: int = 500) -> list[BrowseRow]:
-        """Studied cards whose text contains `text` (any case) and that carry `tag`, deck by deck."""
+    def search(
+        self, text: str = "", tag: str | None = None, deck_ids: Sequence[str] | None = None, limit: int = 500, show: CardFilter = CardFilter.ALL
+    ) -> list[BrowseRow]:
+        """Cards whose text contains `text` (any case), that carry `tag` and that `show` picks, deck by deck."""
         ids = list(deck_ids) if deck_ids is not None else self.deck_ids()
         if not ids:
             return []
@@ -740,6 +757,10 @@ class Collection:
         if tag:
             sql += " AND EXISTS (SELECT 1 FROM json_each(e.content, '$.tags') WHERE value = ?)"
             params.append(tag)
+        if show is not CardFilter.ALL:
+            condition, values = self._filter_sql(show)
+            sql += f" AND {condition}"
+            params += values
         sql += " ORDER BY c.deck_id, e.position, c.sibling LIMIT ?"
         params.append(limit)
         rows = []
@@ -756,6 +777,24 @@ class Collection:
                 )
             )
         return rows
+
+    def _filter_sql(self, show: CardFilter) -> tuple[str, list[Any]]:
+        """The condition on the cards table (as `c`) that picks `show`'s cards, and its parameters."""
+        if show is CardFilter.DUE:
+            today = self.today()
+            return (
+                f"((c.queue IN ({QUEUE_REVIEW}, {QUEUE_DAY_LEARN}) AND c.due_day <= ?) OR (c.queue = {QUEUE_LEARN} AND c.due_at < ?))",
+                [today, to_ms(self.days.start_of(today + 1))],
+            )
+        conditions = {
+            CardFilter.NEW: "c.state = 'new'",
+            CardFilter.LEARNING: "c.state IN ('learning', 'relearning')",
+            CardFilter.REVIEW: "c.state = 'review'",
+            CardFilter.SUSPENDED: "c.suspended",
+            CardFilter.BURIED: f"c.queue = {QUEUE_BURIED}",
+            CardFilter.LEECH: "c.leech",
+        }
+        return conditions[show], []
 
     def tags(self, deck_ids: Sequence[str] | None = None) -> list[str]:
         """Every tag used by a live card, sorted, for a tag filter."""

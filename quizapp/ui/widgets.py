@@ -115,14 +115,24 @@ class ButtonRow(GridLayout):
         buttons = [child for child in self.children if isinstance(child, Button)]
         if not buttons:
             return
+        for button in buttons:  # a new label (a spinner's choice) may no longer fit
+            button.funbind("text", self._arrange)
+            button.fbind("text", self._arrange)
         count = len(buttons)
-        widest = max(
-            CoreLabel(font_size=b.font_size, font_name=b.font_name, bold=b.bold).get_extents(line)[0]
+        needed = max(
+            CoreLabel(font_size=b.font_size, font_name=b.font_name, bold=b.bold).get_extents(line)[0] + _text_margin(b)
             for b in buttons
             for line in b.text.splitlines() or [""]
         )
         room = (self.width - self.padding[0] - self.padding[2] - self.spacing[0] * (count - 1)) / count
-        self.cols = count if room >= widest + dp(16) else math.ceil(count / 2)
+        self.cols = count if room >= needed else math.ceil(count / 2)
+
+
+def _text_margin(button: Button) -> float:
+    """The width a button keeps free beside its text: the space its wrapping width leaves (a
+    spinner's arrow takes more than a button's padding), else a button's usual padding."""
+    wrap_width = button.text_size[0]
+    return button.width - wrap_width if wrap_width else dp(16)
 
 
 class NavBar(ButtonRow):

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from kivy.clock import Clock
-from ui_driver import KEY_SPACE, Driver, deck_panel
+from ui_driver import KEY_SPACE, Driver, check_layout, deck_panel
 
 from quizapp.core.collection import Collection
 from quizapp.core.datadir import bundled_decks_dir, imported_decks_dir
@@ -69,6 +69,31 @@ def test_browse_searches_by_text_and_tag_and_a_card_can_be_suspended_and_reset(u
     assert "reset to new" in card.history
     ui.tap(card.ids.undo_button)
     assert ui.app.collection.card_state(("basics", "b1", 0)).reps == 1
+
+
+def test_browse_lists_the_cards_in_one_state_and_keeps_the_choice_across_a_restart(start_app: Callable[..., Driver]) -> None:
+    ui = start_app()
+    ui.app.collection.suspend([("basics", "b2", 0)])
+    ui.app.collection.answer(("basics", "b1", 0), 1)  # Again: learning, due in a minute
+    ui.tap(ui.screen.ids.browse_button)
+    browse = ui.screen
+    assert browse.ids.filter_spinner.text == "All cards" and len(rows(ui)) == 12
+    assert "Leeches" in browse.ids.filter_spinner.values
+    browse.ids.filter_spinner.text = "Suspended"  # what picking it from the list does
+    assert [row["key"][1] for row in rows(ui)] == ["b2"] and browse.result_text == "1 card"
+    browse.ids.filter_spinner.text = "Due today"
+    assert [row["key"][1] for row in rows(ui)] == ["b1"]
+    browse.ids.filter_spinner.text = "Leeches"
+    assert rows(ui) == [] and browse.result_text == "No cards match"
+    browse.ids.filter_spinner.text = "Learning"
+    check_layout(browse)
+
+    ui = start_app()  # quit and start again: Browse comes back with its choice
+    browse = ui.screen
+    assert browse.name == "browse" and browse.ids.filter_spinner.text == "Learning"
+    assert [row["key"][1] for row in rows(ui)] == ["b1"]
+    browse.ids.filter_spinner.text = "All cards"
+    assert len(rows(ui)) == 12
 
 
 def test_stats_draw_pictures_for_one_deck_or_all(ui: Driver) -> None:

@@ -1,4 +1,5 @@
-"""Browse: search cards by text and tag; a row opens the card with its history."""
+"""Browse: search cards by text, tag and state (due, new, suspended, leeches…); a row opens the card
+with its history."""
 
 from __future__ import annotations
 
@@ -11,10 +12,21 @@ from kivy.properties import ListProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from quizapp.core.collection import BrowseRow, Collection
+from quizapp.core.collection import BrowseRow, CardFilter, Collection
 from quizapp.ui.widgets import AppScreen, load_kv_once
 
 ALL_TAGS = "All tags"
+FILTER_LABELS = {
+    CardFilter.ALL: "All cards",
+    CardFilter.DUE: "Due today",
+    CardFilter.NEW: "New",
+    CardFilter.LEARNING: "Learning",
+    CardFilter.REVIEW: "Review",
+    CardFilter.SUSPENDED: "Suspended",
+    CardFilter.BURIED: "Buried",
+    CardFilter.LEECH: "Leeches",
+}
+FILTERS_BY_LABEL = {label: show for show, label in FILTER_LABELS.items()}
 SEARCH_DELAY = 0.3  # seconds after the last keystroke, so typing stays smooth
 RESULT_LIMIT = 500
 
@@ -41,19 +53,23 @@ class BrowseRowView(ButtonBehavior, BoxLayout):
 class BrowseScreen(AppScreen):
     tag_choice = StringProperty(ALL_TAGS)
     tag_names = ListProperty([ALL_TAGS])
+    filter_choice = StringProperty(FILTER_LABELS[CardFilter.ALL])
+    filter_names = ListProperty(list(FILTER_LABELS.values()))
     result_text = StringProperty()
 
     def on_kv_post(self, base_widget: Any) -> None:
         self._search_soon = Clock.create_trigger(lambda _dt: self.search(), SEARCH_DELAY)
 
-    def prepare(self, text: str = "", tag: str | None = None, **_params: Any) -> None:
+    def prepare(self, text: str = "", tag: str | None = None, show: str = CardFilter.ALL.value, **_params: Any) -> None:
         self.tag_names = [ALL_TAGS, *self.app.collection.tags()]
         self.tag_choice = tag if tag in self.tag_names else ALL_TAGS
+        known = {choice.value: choice for choice in CardFilter}
+        self.filter_choice = FILTER_LABELS[known.get(show, CardFilter.ALL)]
         self.ids.search_field.text = text
         self.search()
 
     def saved_params(self) -> dict[str, Any]:
-        return {"text": self.ids.search_field.text, "tag": self.tag}
+        return {"text": self.ids.search_field.text, "tag": self.tag, "show": self.show.value}
 
     def on_return(self) -> None:
         self.search()
@@ -65,20 +81,33 @@ class BrowseScreen(AppScreen):
     def text_changed(self) -> None:
         self._search_soon()
 
+    @property
+    def show(self) -> CardFilter:
+        return FILTERS_BY_LABEL[self.filter_choice]
+
     def choose_tag(self, tag: str) -> None:
         if tag != self.tag_choice:
             self.tag_choice = tag
             self.search()
 
+    def choose_filter(self, label: str) -> None:
+        if label != self.filter_choice:
+            self.filter_choice = label
+            self.search()
+
     def search(self) -> None:
         collection = self.app.collection
-        rows = collection.search(self.ids.search_field.text, self.tag, limit=RESULT_LIMIT)
+        rows = collection.search(self.ids.search_field.text, self.tag, limit=RESULT_LIMIT, show=self.show)
         titles = {deck.deck_id: deck.title for deck in collection.decks()}
         self.ids.results.data = [
             {"key": list(row.key), "prompt": row.prompt, "detail": f"{titles.get(row.key[0], row.key[0])} · {state_words(row, collection, collection.tz)}"}
             for row in rows
         ]
-        self.result_text = f"{len(rows)} cards" if len(rows) < RESULT_LIMIT else f"The first {RESULT_LIMIT} cards; type more to narrow the search"
+        count = len(rows)
+        if count >= RESULT_LIMIT:
+            self.result_text = f"The first {RESULT_LIMIT} cards; type more to narrow the search"
+        else:
+            self.result_text = {0: "No cards match", 1: "1 card"}.get(count, f"{count} cards")
 
 
 load_kv_once(__file__)
