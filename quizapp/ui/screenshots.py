@@ -42,7 +42,7 @@ STUDY_SHOTS = {
     CardType.CLOZE: ("question", "answer"),
     CardType.CHOICE: ("answer",),
     CardType.TYPEIN: ("answer",),
-    CardType.ORDER: ("question", "answer"),
+    CardType.ORDER: ("question", "placing", "answer"),  # placing: two steps placed, their grips showing
     CardType.MATCH: ("question", "answer"),
     CardType.TRUEFALSE: ("answer",),
 }
@@ -196,6 +196,9 @@ class Tour:
             if (card_type, "question") in wanted:
                 self.shot(f"{name}-question")
                 wanted.discard((card_type, "question"))
+            if (card_type, "placing") in wanted and study.answer_widget is not None:
+                self.placing_shot(name, study.answer_widget)
+                wanted.discard((card_type, "placing"))
             if study.answer_widget is not None:
                 answer_with_widget(study.answer_widget, right=card_type is not CardType.TYPEIN)
                 pump(3)
@@ -205,6 +208,16 @@ class Tour:
                 wanted.discard((card_type, "answer"))
             study.rate(Rating.GOOD)
             pump(1)
+
+
+    def placing_shot(self, name: str, widget: Any) -> None:
+        """An order card half answered: two steps placed, then taken back again."""
+        placed = list(widget.question.right[:2])
+        for step in placed:
+            widget.place(step)
+        self.shot(f"{name}-placing")
+        for step in placed:
+            widget.take_back(step)
 
 
 def answer_with_widget(widget: Any, right: bool) -> None:
