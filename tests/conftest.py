@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +25,14 @@ from quizapp.core.deckfile import parse_deck
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+
+def run_repo_script(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run a script of the repository in a fresh Python process (`args` after the interpreter)
+    and fail with the end of its error output unless it succeeded."""
+    completed = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, check=False, text=True, timeout=timeout)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed
+
 
 # Noon UTC: far from the 04:00 rollover, so "today" is unambiguous in tests.
 START = datetime(2025, 3, 3, 12, 0, tzinfo=timezone.utc)

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from conftest import run_repo_script
+
 METRICS = {"first_queue", "answer_100", "deck_counts", "load_cold", "load_warm", "app_start", "app_start_decks", "peak_rss", "db_size"}
 COMPARED_WITH_ANKI = {"first_queue", "answer_100", "deck_counts", "db_size"}
 
 
 def test_a_tiny_run_writes_every_metric(tmp_path: Path) -> None:
     report_path = tmp_path / "results.json"
-    completed = subprocess.run(
-        [sys.executable, "benchmarks/run.py", "--cards", "300", "--runs", "1", "--load-cards", "200", "--json", str(report_path)],
-        cwd=REPO,
-        capture_output=True,
-        check=False,  # the assertion below shows the script's errors
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    completed = run_repo_script("benchmarks/run.py", "--cards", "300", "--runs", "1", "--load-cards", "200", "--json", str(report_path))
     report = json.loads(report_path.read_text())
 
     results = {result["metric"]: result for result in report["results"]}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from conftest import run_repo_script
+
 # A few of each kind: a plain screen, a scrolled one, a study step, a quiz step, the recovery run.
 EXPECTED = (
     "home", "stats-bottom", "deck-options", "browse", "card", "settings", "help", "classroom-sharing",
@@ -23,15 +22,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def test_a_small_run_writes_every_screen_at_the_asked_size(tmp_path: Path) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "quizapp.ui.screenshots", str(tmp_path), "--size", "360x640", "--theme", "light"],
-        cwd=REPO,
-        capture_output=True,
-        check=False,  # the assertion below shows the script's errors
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    run_repo_script("-m", "quizapp.ui.screenshots", str(tmp_path), "--size", "360x640", "--theme", "light")
     written = {path.name for path in tmp_path.glob("*.png")}
     assert {f"360x640-light-{name}.png" for name in EXPECTED} <= written
     assert len(written) >= 30
