@@ -39,6 +39,11 @@ class Driver:
         if not self.stopped:
             self.stopped = True
             self.app.stop()
+            # Kivy's App.stop removes the window's children while iterating over them, so with a
+            # drop-down or popup open one of them (maybe the old root) stays, still drawn and
+            # touched, into the next app's test.
+            for child in list(Window.children):
+                Window.remove_widget(child)
 
     @property
     def screen(self) -> AppScreen:
