@@ -148,19 +148,25 @@ def _revlog_states_as_columns(db: sqlite3.Connection) -> None:
         f" {state.format('before')}, {state.format('after')})"
     )
 
-    def columns(state_json: str) -> tuple[Any, ...]:
-        data = json.loads(state_json)
-        instant = lambda name: to_ms(datetime.fromisoformat(data[name])) if data.get(name) else None  # noqa: E731
-        return (data["state"], data.get("step", 0), data.get("stability"), data.get("difficulty"),
-                instant("due_at"), data.get("due_day"), instant("last_review"),
-                data.get("interval_days", 0), data.get("reps", 0), data.get("lapses", 0))  # fmt: skip
+    # SQLite reads the JSON itself (2.5 times as fast as a Python loop over the rows: 2.9 s for
+    # 362,194 reviews); only the ISO instants need Python, to round to ms exactly as `to_ms` does.
+    db.create_function("iso_to_ms", 1, lambda text: to_ms(datetime.fromisoformat(text)) if text else None, deterministic=True)
 
-    rows = db.execute("SELECT id, deck_id, card_id, sibling, reviewed_at, day, rating, kind, duration_ms, before, after FROM revlog ORDER BY id")
-    while batch := rows.fetchmany(5000):
-        db.executemany(
-            f"INSERT INTO revlog_columns VALUES ({', '.join('?' * 29)})",
-            [(*row[:9], *columns(row[9]), *columns(row[10])) for row in batch],
-        )
+    def columns(state_json: str) -> str:
+        def field(name: str, default: str = "") -> str:
+            extracted = f"json_extract({state_json}, '$.{name}')"
+            return f"coalesce({extracted}, {default})" if default else extracted
+
+        return ", ".join((
+            field("state"), field("step", "0"), field("stability"), field("difficulty"),
+            f"iso_to_ms({field('due_at')})", field("due_day"), f"iso_to_ms({field('last_review')})",
+            field("interval_days", "0"), field("reps", "0"), field("lapses", "0"),
+        ))  # fmt: skip
+
+    db.execute(
+        "INSERT INTO revlog_columns SELECT id, deck_id, card_id, sibling, reviewed_at, day, rating, kind, duration_ms,"
+        f" {columns('before')}, {columns('after')} FROM revlog ORDER BY id"
+    )
     sequence = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'revlog'").fetchone()
     _run_script(
         db,
