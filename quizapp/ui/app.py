@@ -9,8 +9,9 @@ A progress database that cannot be opened never stops the app: the recovery scre
 of home. When the file is damaged it is never replaced behind the learner's back: the learner
 chooses to restore a backup or to start again (the damaged file is kept aside either way). When it
 is from a newer app version, in use by another process, or its folder cannot be used, the screen
-says so and never touches the file (Try again opens it once the cause is gone). The daily backup
-runs on the loader thread once the decks are registered.
+says so and never touches the file (Try again opens it once the cause is gone). Opening runs on a
+worker thread; a start that waits for it over a second says "Opening your progress…" meanwhile.
+The daily backup runs on the loader thread once the decks are registered.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from quizapp.ui.android_share import (
     import_incoming,
     share_deck,
 )
+from quizapp.ui.opening import Opening
 from quizapp.ui.theme import ASSETS_DIR, Theme, register_fonts
 from quizapp.ui.widgets import AppScreen
 
@@ -54,6 +56,9 @@ KEY_BACK = 27  # Esc on a keyboard; SDL2 maps Android's back button and gesture 
 UI_STATE_KEY = "ui_state"  # store setting: the screen stack to come back to after a restart
 
 # Screen name -> "module.Class"; a module is imported on first use only.
+# How long the start waits for the progress database before showing that it is being opened.
+OPENING_PATIENCE_S = 1.0
+
 SCREENS = {
     "home": "quizapp.ui.screens.home.HomeScreen",
     "study": "quizapp.ui.screens.study.StudyScreen",
@@ -143,10 +148,14 @@ class QuizApp(App):
         self.manager = ScreenManager(transition=NoTransition())
         # On Android, .quizdeck files opened with or shared to the app arrive here (a no-op elsewhere).
         self._deck_receiver = DeckReceiver(self.receive_deck, lambda name, message: self.add_notice(f"{name}: {message}"))
-        try:
-            self.open_collection()
-        except StoreError as error:  # the screen shows what happened and what can be done about it
-            self.open_screen("recovery", error=error)
+        opening = Opening(self.load_collection)
+        if not opening.done.wait(OPENING_PATIENCE_S):
+            # Slow (a lock, or a large upgrade): say so instead of a blank window, Get help included.
+            self.open_screen("recovery", opening=opening)
+        elif opening.collection is not None:
+            self.start_with(opening.collection)
+        else:  # the screen shows what happened and what can be done about it
+            self.open_screen("recovery", error=opening.error)
         return self.manager
 
     def open_collection(self) -> None:

@@ -106,10 +106,16 @@ class Tour:
         pump(6)
         self.app.root.export_to_png(str(self.out_dir / f"{self.prefix}-{name}.png"))
 
+    def start(self) -> None:
+        """Start the app and wait for its progress to be open (or found unopenable): on a loaded
+        machine that can take longer than the app waits before saying it is opening."""
+        self.app._run_prepare()
+        run_until(lambda: getattr(self.app.current_screen(), "mode", None) != "opening")
+
     def run(self) -> None:
         """Start the app, visit every screen, stop the app."""
         app = self.app
-        app._run_prepare()
+        self.start()
         run_until(lambda: not app.loading)
         self.shot("home")
         app.open_screen("stats")
@@ -160,7 +166,7 @@ class Tour:
     def recovery(self) -> None:
         """Start the app on a damaged database: the recovery screen, then its confirm step."""
         app = self.app
-        app._run_prepare()
+        self.start()
         pump(3)
         self.shot("recovery")
         app.current_screen().start_empty()

@@ -77,7 +77,7 @@ def start_app(data_dir: Path, deck_dir: Path, clock: FixedClock) -> Iterator[Cal
     `deck_folders=None` reads the decks from where the app does by default."""
     drivers: list[Driver] = []
 
-    def start(**kwargs: Any) -> Driver:
+    def start(wait_for_opening: bool = True, **kwargs: Any) -> Driver:
         for driver in drivers:
             driver.stop()
         app = QuizApp(
@@ -86,6 +86,8 @@ def start_app(data_dir: Path, deck_dir: Path, clock: FixedClock) -> Iterator[Cal
             **{"deck_folders": [deck_dir], **kwargs},
         )
         app._run_prepare()
+        if wait_for_opening:  # a loaded machine may take over OPENING_PATIENCE_S to open the database
+            run_until(lambda: getattr(app.current_screen(), "mode", None) != "opening")
         run_until(lambda: not app.loading)
         pump(3)
         drivers.append(Driver(app))

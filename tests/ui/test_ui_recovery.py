@@ -5,10 +5,13 @@ touches the file, and offers Try again where that can help. "Get help now" is on
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kivy.clock import Clock
@@ -17,7 +20,9 @@ from ui_driver import Driver, check_layout, damage_progress, deck_panel, texts
 from quizapp.core import backup, store
 from quizapp.core.collection import Collection
 from quizapp.core.days import FixedClock
+from quizapp.core.errors import BusyStoreError, StoreError
 from quizapp.core.store import DB_NAME, SCHEMA_VERSION
+from quizapp.ui import app as app_module
 from quizapp.ui.headless import pump, run_until
 
 B1 = ("basics", "b1", 0)
@@ -258,3 +263,63 @@ def test_a_data_folder_that_cannot_be_made_says_why_and_try_again_opens_it(
     ui.tap(recovery.ids.try_again_button)
     run_until(lambda: ui.app.stack == ("home",) and not ui.app.loading)
     assert (data_dir / DB_NAME).is_file()
+
+
+def slow_opening(monkeypatch: pytest.MonkeyPatch, seconds: float, error: StoreError | None = None) -> None:
+    """Opening the collection takes `seconds` (a lock, a large upgrade), then fails with `error` if given."""
+    monkeypatch.setattr(app_module, "OPENING_PATIENCE_S", 0.1)
+    real_open = Collection.open
+
+    def open_slowly(*args: Any, **kwargs: Any) -> Collection:
+        time.sleep(seconds)
+        if error is not None:
+            raise error
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(Collection, "open", open_slowly)
+
+
+def test_a_slow_opening_says_so_keeps_drawing_and_then_starts(start_app: Callable[..., Driver], monkeypatch: pytest.MonkeyPatch) -> None:
+    slow_opening(monkeypatch, seconds=1.5)
+    ui = start_app(wait_for_opening=False)
+    recovery = ui.screen
+    assert ui.app.stack == ("recovery",) and recovery.mode == "opening"
+    shown = texts(recovery)
+    assert "Opening your progress…" in shown and not any(text.startswith("What went wrong") for text in shown)
+    assert not any(part.get_root_window() for part in recovery._parts.values())  # nothing to choose yet
+    assert recovery.ids.top_bar.ids.help_button.get_root_window() is not None  # help is one tap away
+    check_layout(recovery)
+    frames = Clock.frames
+    pump(10)
+    assert Clock.frames >= frames + 10 and recovery.mode == "opening"
+    run_until(lambda: ui.app.stack == ("home",) and not ui.app.loading, timeout=10)
+    assert deck_panel(ui, "basics").counts_text
+
+
+def test_a_slow_opening_that_fails_shows_what_went_wrong(start_app: Callable[..., Driver], monkeypatch: pytest.MonkeyPatch) -> None:
+    slow_opening(monkeypatch, seconds=0.5, error=BusyStoreError("progress.sqlite3: the progress database is in use by another program"))
+    ui = start_app(wait_for_opening=False)
+    recovery = ui.screen
+    assert recovery.mode == "opening"
+    gc.collect()  # the parts taken off the page while opening must still be there to show
+    run_until(lambda: recovery.mode != "opening", timeout=10)
+    assert recovery.mode == "in_use" and ui.app.stack == ("recovery",)
+    assert recovery.ids.try_again_button.get_root_window() is not None and not recovery.trying
+    assert "in use by another program" in recovery.ids.problem.text
+
+
+def test_an_unforeseen_error_while_opening_is_never_taken_for_damage(start_app: Callable[..., Driver], data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    start_app().stop()
+
+    def broken_open(*_args: Any, **_kwargs: Any) -> Collection:
+        raise RuntimeError("something nobody foresaw")
+
+    monkeypatch.setattr(Collection, "open", broken_open)
+    ui = start_app()
+    recovery = ui.screen
+    assert recovery.mode == "cannot_open" and "RuntimeError: something nobody foresaw" in recovery.ids.problem.text
+    assert recovery.ids.restore_button.get_root_window() is None and recovery.ids.start_empty_button.get_root_window() is None
+    monkeypatch.undo()
+    ui.tap(recovery.ids.try_again_button)
+    run_until(lambda: ui.app.stack == ("home",) and not ui.app.loading)
+    assert not kept_aside(data_dir)

@@ -63,6 +63,11 @@ class Driver:
         # Factory loads it as a second module, kivy.uix.recycleview.__init__, so no isinstance.)
         pump(1)  # a person never taps in the same frame as the screen changed
         if scroll is not None and not hasattr(scroll, "viewclass"):
+            # A page still moving takes a touch as "stop here", not as a tap: a person waits for
+            # it to come to rest. It moves by itself when its content shrinks while it is scrolled
+            # to the end (Kivy's DampedScrollEffect springs it back over about two seconds, say
+            # after "Start sharing" changes the panel under the finger).
+            run_until(lambda: not any(effect and effect.velocity for effect in (scroll.effect_x, scroll.effect_y)), timeout=5)
             x, y = self._scrolled_into_view(widget, scroll)
         else:
             x, y = widget.to_window(*widget.center)

@@ -11,13 +11,16 @@ Its `mode` comes from what kept the database from opening (`mode_for`):
   touches it and offers neither choice, as both would throw progress away. It says what happened
   and, unless only updating the app helps, offers Try again, which opens the collection afresh.
 
+- opening: the start waited `OPENING_PATIENCE_S` and the database is still being opened (waiting
+  for a lock, or a first opening after an update that upgrades a large review log). The screen
+  says so, with no buttons, until the opening ends: then home, or the mode for what went wrong.
+
 "Get help now" stays one tap away in every mode (it works with the default settings, since the
 learner's cannot be read).
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import timezone
 from pathlib import Path
 from typing import Any
@@ -28,25 +31,29 @@ from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 from quizapp.core import backup
 from quizapp.core.days import SystemClock, local_timezone
 from quizapp.core.errors import BusyStoreError, DamagedStoreError, NewerStoreError, StoreError
+from quizapp.ui.opening import Opening
 from quizapp.ui.widgets import AppScreen, load_kv_once
 
 DATE_FORMAT = "%A %d %B %Y, %H:%M"
+OPENING_POLL_S = 0.05  # how often a waiting screen looks whether the opening is done
 ASIDE_REASON = "damaged"  # the file is kept as progress.sqlite3.damaged-<time>
 
-DAMAGED, NEWER, IN_USE, CANNOT_OPEN = "damaged", "newer", "in_use", "cannot_open"
-MODES = (DAMAGED, NEWER, IN_USE, CANNOT_OPEN)
+DAMAGED, NEWER, IN_USE, CANNOT_OPEN, OPENING = "damaged", "newer", "in_use", "cannot_open", "opening"
+MODES = (DAMAGED, NEWER, IN_USE, CANNOT_OPEN, OPENING)
 
 HEADINGS = {
     DAMAGED: "Your progress file is damaged",
     NEWER: "Your progress is from a newer quizapp",
     IN_USE: "Your progress is in use",
     CANNOT_OPEN: "Your progress cannot be opened",
+    OPENING: "Opening your progress…",
 }
 EXPLANATIONS = {
     DAMAGED: "The app cannot read the file that keeps your progress: which cards you know and when each is due. Your decks are not affected.",
     NEWER: "This progress was saved by a newer version of quizapp. Update the app; nothing was changed.",
     IN_USE: "Another copy of quizapp (or the quizapp command) is using your progress. Close it, then Try again.",
     CANNOT_OPEN: "The app cannot open the file that keeps your progress; nothing was changed. What went wrong is below. Once it is put right, Try again.",
+    OPENING: "This takes a moment the first time after an update, or while another copy of quizapp finishes with your progress. Your decks and progress are safe.",
 }
 
 
@@ -84,12 +91,22 @@ class RecoveryScreen(AppScreen):
     trying = BooleanProperty(False)  # Try again is opening the collection
 
     def on_kv_post(self, base_widget: Any) -> None:
-        # Each mode's part of the page; only the one for the current mode is on screen.
-        self._parts = {DAMAGED: self.ids.damaged_part, IN_USE: self.ids.retry_part, CANNOT_OPEN: self.ids.retry_part}
+        # Each mode's part of the page; only the one for the current mode is on screen. `ids` holds
+        # weak references: the parts are kept here so one taken off the page is not collected.
+        damaged, retry = self.ids.damaged_part.__self__, self.ids.retry_part.__self__
+        self._parts = {DAMAGED: damaged, IN_USE: retry, CANNOT_OPEN: retry}
 
-    def prepare(self, error: StoreError | None = None, **_params: Any) -> None:
+    def prepare(self, error: StoreError | None = None, opening: Opening | None = None, **_params: Any) -> None:
+        """Show why the database cannot be opened (`error`), or that it is still being opened."""
         self.error = ""
-        self._show(error or DamagedStoreError(""))
+        if opening is None:
+            self._show(error or DamagedStoreError(""))
+            return
+        self.mode = OPENING
+        self.heading, self.explanation = HEADINGS[OPENING], EXPLANATIONS[OPENING]
+        self.problem, self.data_folder = "", str(self.app.data_dir)
+        self.ids.choices.clear_widgets()
+        self._wait_for(opening)
 
     def _show(self, error: StoreError) -> None:
         self.mode = mode_for(error)
@@ -150,22 +167,24 @@ class RecoveryScreen(AppScreen):
         can wait for the store's busy timeout, and the window must not freeze meanwhile."""
         if self.trying:
             return
-        self.trying = True
         self.error = ""
-        threading.Thread(target=self._open_again, name="reopen-progress", daemon=True).start()
+        self._wait_for(Opening(self.app.load_collection), still_closed="It still cannot be opened.")
 
-    def _open_again(self) -> None:
-        """Runs on the worker thread; the outcome reaches the screen through the Clock."""
-        try:
-            collection = self.app.load_collection()
-        except StoreError as error:
-            Clock.schedule_once(lambda _dt, error=error: self._still_closed(error))
-            return
-        Clock.schedule_once(lambda _dt: self.app.start_with(collection))
+    def _wait_for(self, opening: Opening, still_closed: str = "") -> None:
+        """Carry on the start once `opening` is done; if it failed, show why (and `still_closed`)."""
+        self.trying = True
 
-    def _still_closed(self, error: StoreError) -> None:
-        self._show(error)
-        self.error = "It still cannot be opened."
+        def check(_dt: float) -> bool:
+            if not opening.done.is_set():
+                return True  # ask again next time
+            if opening.collection is not None:
+                self.app.start_with(opening.collection)
+            elif opening.error is not None:
+                self._show(opening.error)
+                self.error = still_closed
+            return False
+
+        Clock.schedule_interval(check, OPENING_POLL_S)
 
     def _continue(self, outcome: str, kept: Path | None) -> None:
         try:
