@@ -277,36 +277,40 @@ class Collection:
         self._schedulers.clear()
         return updated
 
+    def app_deck_options(self) -> DeckOptions:
+        """The options of a deck that sets none of its own: the app's settings over the defaults."""
+        settings = self._settings
+        return replace(
+            DeckOptions(),
+            desired_retention=settings.desired_retention,
+            new_per_day=settings.new_per_day,
+            reviews_per_day=settings.reviews_per_day,
+        )
+
     def deck_options(self, deck_id: str) -> DeckOptions:
-        row = self.store.query_one("SELECT options FROM decks WHERE deck_id = ?", (deck_id,))
-        overrides = json.loads(row[0]) if row and row[0] else {}
-        defaults = {
-            "desired_retention": self._settings.desired_retention,
-            "new_per_day": self._settings.new_per_day,
-            "reviews_per_day": self._settings.reviews_per_day,
-        }
-        return DeckOptions.from_dict({**DeckOptions().to_dict(), **defaults, **overrides})
+        return DeckOptions.from_dict({**self.app_deck_options().to_dict(), **self._deck_overrides(deck_id)})
 
     def set_deck_options(self, deck_id: str, **overrides: Any) -> DeckOptions:
         """Override some options for one deck; other options follow the app-wide settings."""
         self._require_deck(deck_id)
-        row = self.store.query_one("SELECT options FROM decks WHERE deck_id = ?", (deck_id,))
-        merged = {**(json.loads(row[0]) if row and row[0] else {}), **overrides}
+        merged = {**self._deck_overrides(deck_id), **overrides}
         DeckOptions.from_dict({**DeckOptions().to_dict(), **merged})  # validate before saving
-        with self.store.transaction() as db:
-            db.execute("UPDATE decks SET options = ? WHERE deck_id = ?", (json.dumps(merged), deck_id))
-        self._schedulers.pop(deck_id, None)
-        return self.deck_options(deck_id)
+        return self._save_deck_overrides(deck_id, merged)
 
     def clear_deck_options(self, deck_id: str, *names: str) -> DeckOptions:
         """Drop some of a deck's overrides (all of them when no name is given): those options
         follow the app-wide settings again."""
         self._require_deck(deck_id)
+        kept = {name: value for name, value in self._deck_overrides(deck_id).items() if names and name not in names}
+        return self._save_deck_overrides(deck_id, kept)
+
+    def _deck_overrides(self, deck_id: str) -> dict[str, Any]:
         row = self.store.query_one("SELECT options FROM decks WHERE deck_id = ?", (deck_id,))
-        overrides = json.loads(row[0]) if row and row[0] else {}
-        kept = {name: value for name, value in overrides.items() if names and name not in names}
+        return json.loads(row[0]) if row and row[0] else {}
+
+    def _save_deck_overrides(self, deck_id: str, overrides: dict[str, Any]) -> DeckOptions:
         with self.store.transaction() as db:
-            db.execute("UPDATE decks SET options = ? WHERE deck_id = ?", (json.dumps(kept), deck_id))
+            db.execute("UPDATE decks SET options = ? WHERE deck_id = ?", (json.dumps(overrides), deck_id))
         self._schedulers.pop(deck_id, None)
         return self.deck_options(deck_id)
 

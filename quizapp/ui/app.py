@@ -55,10 +55,10 @@ CollectionFactory = Callable[[Path], Collection]
 KEY_BACK = 27  # Esc on a keyboard; SDL2 maps Android's back button and gesture to it too
 UI_STATE_KEY = "ui_state"  # store setting: the screen stack to come back to after a restart
 
-# Screen name -> "module.Class"; a module is imported on first use only.
 # How long the start waits for the progress database before showing that it is being opened.
 OPENING_PATIENCE_S = 1.0
 
+# Screen name -> "module.Class"; a module is imported on first use only.
 SCREENS = {
     "home": "quizapp.ui.screens.home.HomeScreen",
     "study": "quizapp.ui.screens.study.StudyScreen",

@@ -10,7 +10,7 @@ controls only offer valid values (steppers within limits, durations from a list)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import fields, replace
+from dataclasses import fields
 from typing import Any
 
 from kivy.factory import Factory
@@ -179,8 +179,7 @@ class DeckOptionsScreen(AppScreen):
 
     def refresh(self) -> None:
         collection = self.app.collection
-        settings = collection.settings
-        self.followed = replace(DeckOptions(), **{name: getattr(settings, name) for name in FROM_SETTINGS})
+        self.followed = collection.app_deck_options()
         options = self.options = collection.deck_options(self.deck_id)
         self.overridden = [name for name in EDITED if getattr(options, name) != getattr(self.followed, name)]
         ids = self.ids
