@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from quizapp.core import cloze
 from quizapp.core.deck import Card, CardType, Deck
 from quizapp.core.deckfile import load_deck, parse_deck
 
@@ -382,7 +383,14 @@ def test_overdose_emergency_response_cards_are_tagged_safety(decks: dict[Path, D
 
 
 # A word a learner may rightly type instead of the card's own: (word in the shown answer, synonym).
-SYNONYMS = [("naloxone", "narcan"), ("breathing", "breath"), ("diarrhoea", "diarrhea")]
+SYNONYMS = [
+    ("naloxone", "narcan"),
+    ("breathing", "breath"),
+    ("epinephrine", "adrenaline"),
+    ("center", "centre"),
+    ("behavioral", "behavioural"),
+    ("two weeks", "2 weeks"),
+]
 
 
 def test_typed_answers_accept_common_synonyms(decks: dict[Path, Deck]) -> None:
@@ -394,3 +402,16 @@ def test_typed_answers_accept_common_synonyms(decks: dict[Path, Deck]) -> None:
         if word in card.body.answers[0].lower() and not any(synonym in answer.lower() for answer in card.body.answers)
     ]
     assert missing == []
+
+
+def test_cloze_deletions_are_short_enough_to_type(decks: dict[Path, Deck]) -> None:
+    # The quiz asks a learner to type a cloze deletion exactly, and a whole list in one blank is the
+    # "set" Wozniak warns against: one short term per deletion (use a typein card for synonyms).
+    long_deletions = [
+        f"{deck.info.id}/{card.id}: {deletion.text}"
+        for deck, card in all_cards(decks)
+        if card.type is CardType.CLOZE
+        for deletion in cloze.deletions(card.body.text)
+        if len(deletion.text.split()) > 2
+    ]
+    assert long_deletions == []
