@@ -197,6 +197,11 @@ class PublisherKey:
     def generate(cls) -> PublisherKey:
         return cls(Ed25519PrivateKey.generate())
 
+    @classmethod
+    def from_raw(cls, raw: bytes) -> PublisherKey:
+        """The key whose 32 raw private bytes these are."""
+        return cls(Ed25519PrivateKey.from_private_bytes(raw))
+
 
 # -- the key file in the data folder ----------------------------------------------------------------
 
@@ -323,7 +328,7 @@ def read_exported_key(source: Path, passphrase: str) -> PublisherKey:
         raw = AESGCM(_sealing_key(passphrase.encode("utf-8"), salt, n)).decrypt(nonce, sealed, _message(header, "key export"))
     except InvalidTag:
         raise SignatureError(f"{source.name}: wrong passphrase (or the file was altered); the key was not imported") from None
-    key = PublisherKey(Ed25519PrivateKey.from_private_bytes(raw))
+    key = PublisherKey.from_raw(raw)
     if key.public_key != fields[KEY_FIELD]:
         read.fail(KEY_FIELD, "does not belong to the sealed key")
     return key
