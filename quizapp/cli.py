@@ -212,8 +212,8 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
 def cmd_key(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args)
     if args.action == "import":
-        key, changed = import_key(data_dir, args.file, _passphrase(args, confirm=False))
-        print(f"{'imported' if changed else 'this data folder already has'} publisher key {describe_key(key.public_key)}")
+        imported, changed = import_key(data_dir, args.file, _passphrase(args, confirm=False))
+        print(f"{'imported' if changed else 'this data folder already has'} publisher key {describe_key(imported.public_key)}")
         return 0
     key = load_key(data_dir)
     if key is None:

@@ -9,7 +9,6 @@ timer shuts the connection's socket when the time is up, which wakes a read bloc
 
 from __future__ import annotations
 
-import functools
 import http.client
 import json
 import socket
@@ -143,21 +142,15 @@ def _shut(sock: socket.socket) -> None:
         pass  # already closed
 
 
-def _watched(connection_class: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
-    class Watched(connection_class):  # type: ignore[valid-type,misc]
-        def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.deadline = deadline
+def _watched(connection_class: type[http.client.HTTPConnection], deadline: _Deadline) -> type[http.client.HTTPConnection]:
+    """`connection_class`, handing each socket it opens to `deadline`."""
 
+    class Watched(connection_class):  # type: ignore[valid-type,misc]
         def connect(self) -> None:
             super().connect()
-            self.deadline.watch(self.sock)
+            deadline.watch(self.sock)
 
     return Watched
-
-
-_WatchedHTTPConnection = _watched(http.client.HTTPConnection)
-_WatchedHTTPSConnection = _watched(http.client.HTTPSConnection)
 
 
 class _WatchedHTTPHandler(urllib.request.HTTPHandler):
@@ -166,7 +159,7 @@ class _WatchedHTTPHandler(urllib.request.HTTPHandler):
         self.deadline = deadline
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(functools.partial(_WatchedHTTPConnection, deadline=self.deadline), req)  # type: ignore[arg-type]
+        return self.do_open(_watched(http.client.HTTPConnection, self.deadline), req)
 
 
 class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
@@ -175,7 +168,7 @@ class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
         self.deadline = deadline
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(functools.partial(_WatchedHTTPSConnection, deadline=self.deadline), req, context=self._context)  # type: ignore[arg-type,attr-defined]
+        return self.do_open(_watched(http.client.HTTPSConnection, self.deadline), req, context=self._context)  # type: ignore[attr-defined]
 
 
 class _SameSiteRedirects(urllib.request.HTTPRedirectHandler):
