@@ -192,6 +192,21 @@ def test_subscribe_pins_the_key_the_share_address_carries(tmp_path: Path, signed
     assert code == 1 and f"is signed by publisher key {describe_key(key.public_key)}, not by {describe_key('A' * 43)}" in err
 
 
+def test_a_feed_followed_before_signing_warns_then_says_when_it_pins_the_first_key(
+    tmp_path: Path, deck_file: Path, share: ShareServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    learner = tmp_path / "learner"
+    code, _, err = run(capsys, learner, "subscribe", share.url)
+    assert code == 0 and err.startswith("warning: this feed is not signed")
+    run(capsys, tmp_path / "teacher", "publish", deck_file.parent, share.root)  # the teacher updates quizapp
+    key = load_key(tmp_path / "teacher")
+    assert key is not None
+    code, out, _ = run(capsys, learner, "update")
+    assert code == 0 and out.splitlines()[1] == (
+        f"  note: this feed is now signed: it is pinned to publisher key {describe_key(key.public_key)} from now on; check those words with your teacher"
+    )
+
+
 def test_subscribe_with_a_server_that_drips_bytes_gives_up_at_its_timeout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The attack test's case: one byte every 2 s used to hold `subscribe --timeout 3` for over 100 s."""
     stop = threading.Event()
