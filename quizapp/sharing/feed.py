@@ -151,8 +151,9 @@ class FeedIndex:
                     url=url,
                     size=read.integer(entry["size"], f"{where}.size", minimum=1, maximum=MAX_BUNDLE_BYTES),
                     sha256=read.sha256(entry["sha256"], f"{where}.sha256"),
-                    description=read.optional_text(entry["description"], f"{where}.description", max_length=4000) if current else "",
-                    cards=read.integer(entry["cards"], f"{where}.cards", minimum=1, maximum=100_000) if current else None,
+                    # Bounded by the index's own size: whatever a deck file allows, publish can list.
+                    description=read.optional_text(entry["description"], f"{where}.description", max_length=MAX_INDEX_BYTES) if current else "",
+                    cards=read.integer(entry["cards"], f"{where}.cards") if current else None,
                 )
             )
         signer = verify_document(fields, SIGNATURE_PURPOSE, read) if current else None
