@@ -6,6 +6,7 @@ Every command calls the same core API as the app; nothing here is needed by the 
 from __future__ import annotations
 
 import argparse
+import getpass
 import signal
 import sys
 import threading
@@ -48,6 +49,17 @@ from quizapp.sharing.reports import (
     send_report,
 )
 from quizapp.sharing.server import DEFAULT_PORT, ShareServer, lan_address, qr_text
+from quizapp.sharing.signing import (
+    address_key,
+    create_key,
+    describe_key,
+    export_key,
+    import_key,
+    key_path,
+    keyed_address,
+    load_key,
+    load_or_create_key,
+)
 
 SEPARATOR_NAMES = {"tab": "\t", "newline": "\n", "comma": ",", "semicolon": ";"}
 
@@ -167,11 +179,65 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(args.data_dir) if args.data_dir is not None else default_data_dir()
+
+
+def _made_key_note(data_dir: Path) -> str:
+    return f"made your publisher key, kept in {key_path(data_dir)} (readable by you only); back it up with `quizapp key export FILE`"
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    data_dir = _data_dir(args)
+    key = create_key(data_dir)
+    print(_made_key_note(data_dir))
+    print(f"publisher key {describe_key(key.public_key)}")
+    return 0
+
+
+def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+    """From --passphrase-file (its first line), else asked without echo (twice when choosing one)."""
+    if args.passphrase_file is not None:
+        try:
+            lines = args.passphrase_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise QuizappError(f"cannot read the passphrase from {args.passphrase_file}: {error}") from None
+        return lines[0] if lines else ""
+    passphrase = getpass.getpass("Passphrase: ")
+    if confirm and getpass.getpass("The same passphrase again: ") != passphrase:
+        raise QuizappError("the two passphrases differ; nothing was written")
+    return passphrase
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    data_dir = _data_dir(args)
+    if args.action == "import":
+        imported, changed = import_key(data_dir, args.file, _passphrase(args, confirm=False))
+        print(f"{'imported' if changed else 'this data folder already has'} publisher key {describe_key(imported.public_key)}")
+        return 0
+    key = load_key(data_dir)
+    if key is None:
+        raise QuizappError("this data folder has no publisher key yet; `quizapp keygen` or `quizapp publish` makes one")
+    if args.action == "export":
+        target = export_key(key, args.file, _passphrase(args, confirm=True))
+        print(f"wrote {target}: publisher key {describe_key(key.public_key)}, protected by your passphrase")
+        print("on the new computer: `quizapp key import FILE`; keep the file and the passphrase apart")
+    else:
+        print(f"publisher key {describe_key(key.public_key)}")
+        print(f"full key (feed addresses end in #key=…): {key.public_key}")
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
-    index = publish(args.decks_dir, args.out_dir)
+    data_dir = _data_dir(args)
+    key, made = load_or_create_key(data_dir)
+    if made:
+        print(_made_key_note(data_dir))
+    index = publish(args.decks_dir, args.out_dir, signer=key)
     for entry in index.decks:
         print(f"{entry.url}: '{entry.deck_id}' v{entry.version}, {entry.size:,} bytes")
-    print(f"wrote {Path(args.out_dir) / 'index.json'} with {len(index.decks)} decks")
+    print(f"wrote {Path(args.out_dir) / 'index.json'} with {len(index.decks)} decks, signed by publisher key {describe_key(key.public_key)}")
+    print(f"learners subscribe to the address you upload it to, followed by {keyed_address('', key.public_key)}")
     return 0
 
 
@@ -179,6 +245,13 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     with _open(args) as collection:
         subscription, index = subscribe(collection, args.url, timeout=args.timeout)
     print(f"subscribed to {subscription.url} ({len(index.decks)} decks); run `quizapp update` to get them")
+    if subscription.key is None:
+        print("warning: this feed is not signed, so nothing shows who made its decks; ask your teacher to publish it again with a current quizapp", file=sys.stderr)
+    elif address_key(args.url) is None:
+        print(f"the address carried no key: this feed is now pinned to the key it is signed with, {describe_key(subscription.key)}")
+        print("check these words with your teacher's screen; if they differ, unsubscribe")
+    else:
+        print(f"pinned to publisher key {describe_key(subscription.key)}; your teacher's screen shows the same words")
     return 0
 
 
@@ -198,6 +271,8 @@ def cmd_update(args: argparse.Namespace) -> int:
     failed = False
     for update in updates:
         print(f"{update.feed_url}:")
+        for note in update.notes:
+            print(f"  note: {note}")
         for result in update.results:
             print(f"  {result.message()}")
         if update.up_to_date:
@@ -219,9 +294,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = server.start()
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly when a service manager or `kill` asks, as on Ctrl+C
     try:
-        decks = server.index().decks
-        print(f"Sharing {len(decks)} decks from {server.root}")
+        index = server.index()
+        print(f"Sharing {len(index.decks)} decks from {server.root}")
         print(f"Students: in quizapp choose \"Add a class feed\" and enter {url}")
+        if index.signer:
+            print(f"Publisher key words, for students to compare aloud: {describe_key(index.signer)}")
+        else:
+            print("warning: this folder is not signed; publish it again with `quizapp publish` so students can check it is yours", file=sys.stderr)
         if args.host in ("", "0.0.0.0") and lan_address() is None:
             print("(no network found: only this computer can reach that address)")
         print(qr_text(url), end="")
@@ -332,6 +411,18 @@ def build_parser() -> argparse.ArgumentParser:
     publish_.add_argument("decks_dir", type=Path, metavar="DECKS_DIR")
     publish_.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     publish_.set_defaults(run=cmd_publish)
+
+    keygen = commands.add_parser("keygen", help="make your publisher key (publish makes one too), which signs what you publish")
+    keygen.set_defaults(run=cmd_keygen)
+
+    key = commands.add_parser("key", help="show your publisher key, or move it to another computer")
+    key_actions = key.add_subparsers(dest="action", required=True, metavar="ACTION")
+    key_actions.add_parser("show", help="the key's fingerprint and words").set_defaults(run=cmd_key)
+    for action, text in (("export", "write the key to FILE, protected by a passphrase"), ("import", "make the key in FILE (from `key export`) this computer's")):
+        move = key_actions.add_parser(action, help=text)
+        move.add_argument("file", type=Path, metavar="FILE")
+        move.add_argument("--passphrase-file", type=Path, metavar="PATH", help="read the passphrase from the first line of PATH (for scripts)")
+        move.set_defaults(run=cmd_key)
 
     subscribe_ = commands.add_parser("subscribe", help="follow a class feed (its URL or the address `quizapp serve` shows)")
     subscribe_.add_argument("url", metavar="URL")

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import stat
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -27,6 +31,7 @@ from quizapp.sharing.reports import (
     store_report,
 )
 from quizapp.sharing.server import ShareServer
+from quizapp.sharing.signing import describe_key, key_path, keyed_address, load_key
 
 ANKI = SHARED / "fixtures" / "anki"
 V2 = SMALL_DECK.replace("version: 1", "version: 2").replace("cards:\n", "cards:\n  - {id: n1, type: basic, front: New, back: Card, source: m0}\n")
@@ -126,9 +131,111 @@ def share(published: Path) -> Iterator[ShareServer]:
         yield running
 
 
-def test_publish_prints_each_bundle(tmp_path: Path, deck_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, tmp_path / "data", "publish", deck_file.parent, tmp_path / "site")
-    assert code == 0 and out.startswith("small-v1.quizdeck: 'small' v1, ") and out.endswith(f"wrote {tmp_path / 'site' / 'index.json'} with 1 decks\n")
+def test_publish_makes_a_key_on_first_use_signs_and_prints_each_bundle(tmp_path: Path, deck_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    teacher = tmp_path / "teacher"
+    code, out, _ = run(capsys, teacher, "publish", deck_file.parent, tmp_path / "site")
+    key = load_key(teacher)
+    assert code == 0 and key is not None and stat.S_IMODE(key_path(teacher).stat().st_mode) == 0o600
+    lines = out.splitlines()
+    assert lines[0] == f"made your publisher key, kept in {key_path(teacher)} (readable by you only); back it up with `quizapp key export FILE`"
+    assert lines[1].startswith("small-v1.quizdeck: 'small' v1, ")
+    assert lines[2] == f"wrote {tmp_path / 'site' / 'index.json'} with 1 decks, signed by publisher key {describe_key(key.public_key)}"
+    assert lines[3] == f"learners subscribe to the address you upload it to, followed by #key={key.public_key}"
+    code, out, _ = run(capsys, teacher, "publish", deck_file.parent, tmp_path / "site")
+    assert code == 0 and "made your publisher key" not in out and load_key(teacher).public_key == key.public_key  # type: ignore[union-attr]  # the same key from then on
+
+
+def test_keygen_makes_an_owner_only_key_and_never_replaces_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, tmp_path / "teacher", "keygen")
+    key = load_key(tmp_path / "teacher")
+    assert code == 0 and key is not None and out.splitlines()[1] == f"publisher key {describe_key(key.public_key)}"
+    assert stat.S_IMODE(key_path(tmp_path / "teacher").stat().st_mode) == 0o600
+    code, _, err = run(capsys, tmp_path / "teacher", "keygen")
+    assert code == 1 and "already has publisher key" in err and load_key(tmp_path / "teacher").public_key == key.public_key  # type: ignore[union-attr]
+    assert run(capsys, tmp_path / "teacher", "key", "show")[1].startswith(f"publisher key {describe_key(key.public_key)}\n")
+
+
+def test_key_export_and_import_move_the_key_to_a_new_laptop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pass").write_text("a long classroom passphrase\n")
+    (tmp_path / "wrong").write_text("not the passphrase\n")
+    run(capsys, tmp_path / "old", "keygen")
+    exported = tmp_path / "teacher.key"
+    code, out, _ = run(capsys, tmp_path / "old", "key", "export", exported, "--passphrase-file", tmp_path / "pass")
+    assert code == 0 and out.startswith(f"wrote {exported}: publisher key ")
+    code, _, err = run(capsys, tmp_path / "new", "key", "import", exported, "--passphrase-file", tmp_path / "wrong")
+    assert code == 1 and err == "error: teacher.key: wrong passphrase (or the file was altered); the key was not imported\n"
+    assert load_key(tmp_path / "new") is None
+    code, out, _ = run(capsys, tmp_path / "new", "key", "import", exported, "--passphrase-file", tmp_path / "pass")
+    assert code == 0 and out.startswith("imported publisher key ")
+    assert load_key(tmp_path / "new").public_key == load_key(tmp_path / "old").public_key  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def signed_share(tmp_path: Path, deck_file: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[ShareServer]:
+    run(capsys, tmp_path / "teacher", "publish", deck_file.parent, tmp_path / "signed-out")
+    with ShareServer(tmp_path / "signed-out", host="127.0.0.1", port=0) as running:
+        yield running
+
+
+def test_subscribe_pins_the_key_the_share_address_carries(tmp_path: Path, signed_share: ShareServer, capsys: pytest.CaptureFixture[str]) -> None:
+    key = load_key(tmp_path / "teacher")
+    assert key is not None and signed_share.url.endswith(f"/#key={key.public_key}")
+    code, out, _ = run(capsys, tmp_path / "learner", "subscribe", signed_share.url)
+    feed = signed_share.url.split("#")[0] + "index.json"
+    assert code == 0 and out.splitlines()[1] == f"pinned to publisher key {describe_key(key.public_key)}; your teacher's screen shows the same words"
+    assert run(capsys, tmp_path / "learner", "update") == (0, f"{feed}:\n  small v1: added with 5 cards\n", "")
+    # Typed without its key, the address pins the key the feed is signed with, and says so.
+    code, out, _ = run(capsys, tmp_path / "other-learner", "subscribe", feed)
+    assert code == 0 and out.splitlines()[1] == f"the address carried no key: this feed is now pinned to the key it is signed with, {describe_key(key.public_key)}"
+    # An address carrying another key is refused, naming both.
+    code, _, err = run(capsys, tmp_path / "third", "subscribe", keyed_address(feed, "A" * 43))
+    assert code == 1 and f"is signed by publisher key {describe_key(key.public_key)}, not by {describe_key('A' * 43)}" in err
+
+
+def test_a_feed_followed_before_signing_warns_then_says_when_it_pins_the_first_key(
+    tmp_path: Path, deck_file: Path, share: ShareServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    learner = tmp_path / "learner"
+    code, _, err = run(capsys, learner, "subscribe", share.url)
+    assert code == 0 and err.startswith("warning: this feed is not signed")
+    run(capsys, tmp_path / "teacher", "publish", deck_file.parent, share.root)  # the teacher updates quizapp
+    key = load_key(tmp_path / "teacher")
+    assert key is not None
+    code, out, _ = run(capsys, learner, "update")
+    assert code == 0 and out.splitlines()[1] == (
+        f"  note: this feed is now signed: it is pinned to publisher key {describe_key(key.public_key)} from now on; check those words with your teacher"
+    )
+
+
+def test_subscribe_with_a_server_that_drips_bytes_gives_up_at_its_timeout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The attack test's case: one byte every 2 s used to hold `subscribe --timeout 3` for over 100 s."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def drip() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(4096)
+            for byte in b"HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n" + b" " * 100:
+                if stop.wait(0.5):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        code, _, err = run(capsys, tmp_path / "learner", "subscribe", f"http://127.0.0.1:{listener.getsockname()[1]}/", "--timeout", "2")
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+    assert code == 1 and "did not answer within 2 seconds" in err
+    assert elapsed < 2 + 2  # the timeout plus a margin for a busy machine
 
 
 def test_subscribe_update_and_update_again(tmp_path: Path, share: ShareServer, capsys: pytest.CaptureFixture[str]) -> None:
@@ -181,17 +288,24 @@ def test_class_report_finds_the_last_served_folder_and_says_when_there_is_nothin
     assert run(capsys, data, "class-report") == (0, f"no class reports yet in {tmp_path / 'out-reports'}\n", "")
 
 
-def test_serve_prints_its_address_and_a_qr_code_and_stops_cleanly_on_ctrl_c(tmp_path: Path, published: Path) -> None:
+def test_serve_prints_its_address_with_the_key_its_words_and_a_qr_code_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path, deck_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    published = tmp_path / "signed-out"
+    run(capsys, tmp_path / "teacher", "publish", deck_file.parent, published)
+    key = load_key(tmp_path / "teacher")
+    assert key is not None
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "quizapp.cli", "--data-dir", str(tmp_path / "teacher"), "serve", str(published), "--port", "0", "--host", "127.0.0.1"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(2)]
+        lines = [process.stdout.readline() for _ in range(3)]
         assert lines[0] == f"Sharing 1 decks from {published.resolve()}\n"
         url = lines[1].rsplit(" ", 1)[1].strip()
-        assert url.startswith("http://127.0.0.1:")
-        with urllib.request.urlopen(url + "index.json", timeout=5) as response:
+        assert url.startswith("http://127.0.0.1:") and url.endswith(f"/#key={key.public_key}")
+        assert lines[2] == f"Publisher key words, for students to compare aloud: {describe_key(key.public_key)}\n"
+        with urllib.request.urlopen(url.split("#")[0] + "index.json", timeout=5) as response:
             assert response.status == 200
         rest = []
         while not (line := process.stdout.readline()).startswith("Press Ctrl+C"):

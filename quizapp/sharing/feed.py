@@ -5,14 +5,21 @@ check for updates (`check_for_updates`), which downloads only the decks whose ve
 than theirs, verifies each download's size and SHA-256 against the index, and imports it like a
 bundle file, so progress is kept card by card.
 
-The index:
+The index (format 2; format 1 had neither the descriptions, the card counts nor the signature):
 
-    {"format": 1, "generated": "2025-03-03T12:00:00+00:00", "decks": [
+    {"format": 2, "generated": "2025-03-03T12:00:00+00:00", "decks": [
       {"id": "overdose-response", "version": 2, "title": "Overdose response",
-       "url": "overdose-response-v2.quizdeck", "size": 5120, "sha256": "..."}]}
+       "description": "What to do ...", "cards": 28,
+       "url": "overdose-response-v2.quizdeck", "size": 5120, "sha256": "..."}],
+     "publisher_key": "...", "signature": "..."}
 
 Bundle URLs are relative to the index and may only name files below it, so a feed cannot send
-the app to another host. Every download has a timeout and a size cap.
+the app to another host. Every download has an overall deadline and a size cap.
+
+Trust: a subscription pins the publisher key its address carries (`#key=…`, see signing). An
+index or a bundle that is unsigned, or signed by another key, is then refused. A subscription
+made before feeds were signed pins the key of the first signed index it reads (trust on first
+use, once); until then, an unsigned feed is read as before.
 """
 
 from __future__ import annotations
@@ -41,9 +48,20 @@ from quizapp.sharing.bundle import (
 )
 from quizapp.sharing.install import ImportResult, install_versioned, installed_version
 from quizapp.sharing.jsonshape import JsonReader
+from quizapp.sharing.signing import (
+    KEY_FIELD,
+    SIGNATURE_FIELD,
+    PublisherKey,
+    address_key,
+    describe_key,
+    load_or_create_key,
+    verify_document,
+)
 from quizapp.sharing.web import TIMEOUT_SECONDS, request
 
-FEED_FORMAT = 1
+FEED_FORMAT = 2
+READABLE_FEED_FORMATS = (1, FEED_FORMAT)
+SIGNATURE_PURPOSE = "feed index"
 INDEX_NAME = "index.json"
 MAX_INDEX_BYTES = 1 * 2**20
 MAX_FEED_DECKS = 1000
@@ -67,9 +85,20 @@ class FeedEntry:
     url: str  # relative to the index
     size: int
     sha256: str
+    description: str = ""
+    cards: int | None = None  # None in a format-1 index, which did not say
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.deck_id, "version": self.version, "title": self.title, "url": self.url, "size": self.size, "sha256": self.sha256}
+        return {
+            "id": self.deck_id,
+            "version": self.version,
+            "title": self.title,
+            "description": self.description,
+            "cards": self.cards,
+            "url": self.url,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
 
 
 @dataclass(frozen=True)
@@ -77,20 +106,26 @@ class FeedIndex:
     decks: tuple[FeedEntry, ...]
     generated: datetime
     format: int = FEED_FORMAT
+    signer: str | None = None  # the publisher key whose signature was checked; None if unsigned
 
     def to_dict(self) -> dict[str, Any]:
+        """The index without its signature (PublisherKey.sign adds it)."""
         return {"format": self.format, "generated": self.generated.isoformat(), "decks": [d.to_dict() for d in self.decks]}
 
-    def to_json(self) -> bytes:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+    def to_json(self, signer: PublisherKey | None = None) -> bytes:
+        document = signer.sign(self.to_dict(), SIGNATURE_PURPOSE) if signer else self.to_dict()
+        return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
 
     @classmethod
     def from_dict(cls, data: Any, source: str = INDEX_NAME) -> FeedIndex:
         """Check a parsed index strictly; FeedError says where it is wrong (`decks[2].sha256: ...`)."""
         read = JsonReader(source, FeedError)
-        if isinstance(data, dict) and "format" in data and data["format"] != FEED_FORMAT:
-            raise FeedError(f"{source}: feed format {data['format']!r} is not one this app reads (it reads {FEED_FORMAT}); update quizapp")
-        fields = read.object(data, "", ("format", "generated", "decks"))
+        if isinstance(data, dict) and "format" in data and data["format"] not in READABLE_FEED_FORMATS:
+            raise FeedError(
+                f"{source}: feed format {data['format']!r} is not one this app reads (it reads {' and '.join(map(str, READABLE_FEED_FORMATS))}); update quizapp"
+            )
+        current = isinstance(data, dict) and data.get("format") == FEED_FORMAT
+        fields = read.object(data, "", ("format", "generated", "decks"), (KEY_FIELD, SIGNATURE_FIELD) if current else ())
         generated_text = read.text(fields["generated"], "generated", max_length=64)
         try:
             generated = datetime.fromisoformat(generated_text)
@@ -100,7 +135,7 @@ class FeedIndex:
         seen: set[str] = set()
         for number, item in enumerate(read.array(fields["decks"], "decks", max_items=MAX_FEED_DECKS)):
             where = f"decks[{number}]"
-            entry = read.object(item, where, ("id", "version", "title", "url", "size", "sha256"))
+            entry = read.object(item, where, ("id", "version", "title", "url", "size", "sha256", *(("description", "cards") if current else ())))
             deck_id = read.text(entry["id"], f"{where}.id", max_length=64, pattern=DECK_ID, rule="a deck id")
             if deck_id in seen:
                 read.fail(f"{where}.id", f"deck '{deck_id}' is listed twice")
@@ -116,9 +151,13 @@ class FeedIndex:
                     url=url,
                     size=read.integer(entry["size"], f"{where}.size", minimum=1, maximum=MAX_BUNDLE_BYTES),
                     sha256=read.sha256(entry["sha256"], f"{where}.sha256"),
+                    # Bounded by the index's own size: whatever a deck file allows, publish can list.
+                    description=read.optional_text(entry["description"], f"{where}.description", max_length=MAX_INDEX_BYTES) if current else "",
+                    cards=read.integer(entry["cards"], f"{where}.cards") if current else None,
                 )
             )
-        return cls(tuple(entries), generated)
+        signer = verify_document(fields, SIGNATURE_PURPOSE, read) if current else None
+        return cls(tuple(entries), generated, fields["format"], signer)
 
 
 def parse_index(data: bytes, source: str = INDEX_NAME) -> FeedIndex:
@@ -130,22 +169,24 @@ def parse_index(data: bytes, source: str = INDEX_NAME) -> FeedIndex:
 # -- publishing -----------------------------------------------------------------------------------
 
 
-def publish(decks_dir: Path, out_dir: Path, *, generated: datetime | None = None) -> FeedIndex:
+def publish(decks_dir: Path, out_dir: Path, *, generated: datetime | None = None, signer: PublisherKey | None = None) -> FeedIndex:
     """Publish every deck file in `decks_dir` (*.yaml, and one level of deck folders); see publish_files."""
     files = _deck_files(Path(decks_dir))
     if not files:
         raise QuizappError(f"no deck files (*.yaml) in '{decks_dir}'")
-    return publish_files(files, out_dir, generated=generated)
+    return publish_files(files, out_dir, generated=generated, signer=signer)
 
 
 def publish_collection_decks(collection: Collection, deck_ids: Iterable[str], out_dir: Path, *, generated: datetime | None = None) -> FeedIndex:
-    """Publish decks the collection holds, from their deck files (the app's "Share with class")."""
-    return publish_files([deck_file_of(collection, deck_id) for deck_id in deck_ids], out_dir, generated=generated)
+    """Publish decks the collection holds, from their deck files (the app's "Share with class"),
+    signed with this device's publisher key (made now if it has none)."""
+    signer, _ = load_or_create_key(collection.data_dir)
+    return publish_files([deck_file_of(collection, deck_id) for deck_id in deck_ids], out_dir, generated=generated, signer=signer)
 
 
-def publish_files(files: Iterable[Path], out_dir: Path, *, generated: datetime | None = None) -> FeedIndex:
+def publish_files(files: Iterable[Path], out_dir: Path, *, generated: datetime | None = None, signer: PublisherKey | None = None) -> FeedIndex:
     """Bundle deck files into `out_dir` and write its index.json last, so a learner never sees an
-    index naming a missing bundle.
+    index naming a missing bundle. With `signer`, the index and every manifest are signed.
 
     Every deck is checked first; if any has problems, DeckFileError lists them all and nothing is
     written. Bundles are named `<id>-v<version>.quizdeck`: a new version never overwrites a file
@@ -169,11 +210,12 @@ def publish_files(files: Iterable[Path], out_dir: Path, *, generated: datetime |
     entries = []
     for deck_id, (file, deck) in sorted(by_id.items()):
         name = f"{deck_id}-v{deck.info.version}{BUNDLE_SUFFIX}"
-        bundle_deck_file(file, out / name, created=when)
+        bundle_deck_file(file, out / name, created=when, signer=signer)
         data = (out / name).read_bytes()
-        entries.append(FeedEntry(deck_id, deck.info.version, deck.info.title, name, len(data), hashlib.sha256(data).hexdigest()))
-    index = FeedIndex(tuple(entries), when)
-    write_atomically(out / INDEX_NAME, index.to_json())
+        digest = hashlib.sha256(data).hexdigest()
+        entries.append(FeedEntry(deck_id, deck.info.version, deck.info.title, name, len(data), digest, deck.info.description, len(deck.cards)))
+    index = FeedIndex(tuple(entries), when, signer=signer.public_key if signer else None)
+    write_atomically(out / INDEX_NAME, index.to_json(signer))
     return index
 
 
@@ -234,28 +276,62 @@ def fetch_index(url: str, *, timeout: float = TIMEOUT_SECONDS) -> FeedIndex:
 @dataclass(frozen=True)
 class Subscription:
     url: str  # of the index
+    key: str | None = None  # the publisher key this feed is pinned to; None for an unsigned feed
 
     def to_dict(self) -> dict[str, Any]:
-        return {"url": self.url}
+        return {"url": self.url, "key": self.key} if self.key else {"url": self.url}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Subscription:
-        return cls(url=data["url"])
+        return cls(url=data["url"], key=data.get("key"))
 
 
 def subscriptions(collection: Collection) -> list[Subscription]:
     return [Subscription.from_dict(item) for item in collection.store.get_setting(SETTINGS_KEY, [])]
 
 
-def subscribe(collection: Collection, url: str, *, timeout: float = TIMEOUT_SECONDS) -> tuple[Subscription, FeedIndex]:
-    """Add a class feed after checking that its index can be fetched and read (so a typo fails now,
-    not at the next update). Subscribing twice to one feed keeps one subscription."""
-    subscription = Subscription(index_url(url))
-    index = fetch_index(subscription.url, timeout=timeout)
+def _save_subscription(collection: Collection, subscription: Subscription) -> None:
+    """Add a subscription, or replace the one for the same feed (keeping its place)."""
     current = subscriptions(collection)
-    if subscription not in current:
-        collection.store.set_setting(SETTINGS_KEY, [s.to_dict() for s in [*current, subscription]])
+    kept = [subscription if s.url == subscription.url else s for s in current]
+    if subscription.url not in {s.url for s in current}:
+        kept.append(subscription)
+    collection.store.set_setting(SETTINGS_KEY, [s.to_dict() for s in kept])
+
+
+def subscribe(collection: Collection, address: str, *, timeout: float = TIMEOUT_SECONDS) -> tuple[Subscription, FeedIndex]:
+    """Add a class feed after checking that its index can be fetched and read (so a typo fails now,
+    not at the next update). Subscribing twice to one feed keeps one subscription.
+
+    The feed is pinned to the key the address carries (`#key=…`): an index that is unsigned or
+    signed by another key is refused. An address without a key (typed by hand, or from an older
+    app) pins the key the index is signed with now, or, for an unsigned feed, none; a feed already
+    pinned keeps its key unless the address names a new one.
+    """
+    url, given = index_url(address), address_key(address)
+    index = fetch_index(url, timeout=timeout)
+    earlier = next((s.key for s in subscriptions(collection) if s.url == url), None)
+    pinned = given or earlier
+    check_signer(index.signer, pinned, url)
+    subscription = Subscription(url, pinned or index.signer)
+    _save_subscription(collection, subscription)
     return subscription, index
+
+
+def check_signer(signer: str | None, pinned: str | None, what: str) -> None:
+    """Refuse a document (`what` names it) that is unsigned or signed by another key than the
+    pinned one; with no pinned key, anything goes."""
+    if pinned is None or signer == pinned:
+        return
+    if signer is None:
+        raise FeedError(
+            f"{what} is not signed, but this feed is pinned to publisher key {describe_key(pinned)}; it was not used "
+            "(someone other than your teacher may be serving it)"
+        )
+    raise FeedError(
+        f"{what} is signed by publisher key {describe_key(signer)}, not by {describe_key(pinned)}, the key this feed is pinned to; "
+        "it was not used. If your teacher has a new key, subscribe again with the address their screen shows now"
+    )
 
 
 def unsubscribe(collection: Collection, url: str) -> bool:
@@ -275,6 +351,7 @@ class FeedUpdate:
     results: list[ImportResult] = field(default_factory=list)
     up_to_date: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # things the learner should know (a key pinned)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -282,6 +359,7 @@ class FeedUpdate:
             "results": [r.to_dict() for r in self.results],
             "up_to_date": list(self.up_to_date),
             "errors": list(self.errors),
+            "notes": list(self.notes),
         }
 
 
@@ -297,18 +375,29 @@ def check_for_updates(
     A feed that cannot be reached, or a deck that fails its checks, is reported in its
     FeedUpdate's `errors` and does not stop the others. `progress` is called from this thread.
     """
-    feed_urls = [index_url(u) for u in urls] if urls is not None else [s.url for s in subscriptions(collection)]
-    return [_update_feed(collection, url, progress or (lambda _: None), timeout) for url in feed_urls]
+    subscribed = {s.url: s for s in subscriptions(collection)}
+    feeds = list(subscribed.values()) if urls is None else [subscribed.get(index_url(u)) or Subscription(index_url(u), address_key(u)) for u in urls]
+    return [_update_feed(collection, feed, feed.url in subscribed, progress or (lambda _: None), timeout) for feed in feeds]
 
 
-def _update_feed(collection: Collection, url: str, progress: Progress, timeout: float) -> FeedUpdate:
+def _update_feed(collection: Collection, feed: Subscription, subscribed: bool, progress: Progress, timeout: float) -> FeedUpdate:
+    url = feed.url
     report = FeedUpdate(url)
     progress(UpdateProgress(url, "index"))
     try:
         index = fetch_index(url, timeout=timeout)
+        check_signer(index.signer, feed.key, url)
     except QuizappError as error:
         report.errors.append(str(error))
         return report
+    if feed.key is None and index.signer is not None:
+        # Subscribed before the feed was signed: its first signed index pins its key, once.
+        feed = Subscription(url, index.signer)
+        if subscribed:
+            _save_subscription(collection, feed)
+        report.notes.append(
+            f"this feed is now signed: it is pinned to publisher key {describe_key(index.signer)} from now on; check those words with your teacher"
+        )
     for entry in index.decks:
         have = installed_version(collection, entry.deck_id)
         if have is not None and have >= entry.version:
@@ -317,7 +406,7 @@ def _update_feed(collection: Collection, url: str, progress: Progress, timeout: 
         try:
             data = _download(url, entry, progress, timeout)
             progress(UpdateProgress(url, "import", entry.deck_id, entry.size, entry.size))
-            result = _import_listed(collection, data, entry, urllib.parse.urljoin(url, entry.url))
+            result = _import_listed(collection, data, entry, feed)
         except QuizappError as error:
             report.errors.append(str(error))
             continue
@@ -339,8 +428,11 @@ def _download(feed_url: str, entry: FeedEntry, progress: Progress, timeout: floa
     return data
 
 
-def _import_listed(collection: Collection, data: bytes, entry: FeedEntry, bundle_url: str) -> ImportResult:
+def _import_listed(collection: Collection, data: bytes, entry: FeedEntry, feed: Subscription) -> ImportResult:
+    """Install a downloaded bundle of `feed` (its `key` is the one pinned, if any)."""
+    bundle_url = urllib.parse.urljoin(feed.url, entry.url)
     bundle = read_bundle(data, name=entry.url)
+    check_signer(bundle.signer, feed.key, bundle_url)
     if (bundle.deck.id, bundle.deck.info.version) != (entry.deck_id, entry.version):
         raise FeedError(f"{bundle_url} holds '{bundle.deck.id}' v{bundle.deck.info.version}, not '{entry.deck_id}' v{entry.version} as the index says")
     return install_versioned(collection, bundle.deck, bundle.deck_yaml, bundle.media)

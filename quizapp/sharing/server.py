@@ -47,6 +47,7 @@ from quizapp.sharing.reports import (
     reports_dir_for,
     store_report,
 )
+from quizapp.sharing.signing import keyed_address
 
 DEFAULT_PORT = 8765
 IDLE_TIMEOUT_SECONDS = 20.0
@@ -130,7 +131,7 @@ class ShareServer:
             raise QuizappError("the share server is not running")
         port = self._server.server_address[1]
         address = self.host if self.host not in ("", "0.0.0.0") else (lan_address() or "127.0.0.1")
-        return f"http://{address}:{port}/"
+        return keyed_address(f"http://{address}:{port}/", self.index().signer)  # the key travels in the QR code
 
     def index(self) -> FeedIndex:
         """The feed being served, read afresh (a teacher may publish again while serving)."""

@@ -9,6 +9,7 @@ folder, by `make_generated`: never commit them.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import io
@@ -47,6 +48,37 @@ def manifest_for(entries: dict[str, bytes], **changes: object) -> bytes:
     files = {name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in entries.items()}
     document = {"format": 1, "deck_id": "small", "version": 1, "title": "Small deck", "created": "2025-03-01T09:00:00+00:00", "files": files, **changes}
     return json.dumps(document, indent=2).encode()  # ASCII: a lone surrogate stays a JSON escape
+
+
+# Fixed keys, so the signed files come out byte for byte the same (Ed25519 signing is deterministic).
+TEACHER_SEED = bytes(range(32))
+FORGER_SEED = bytes(range(32, 64))
+
+
+def signed_manifest(entries: dict[str, bytes], *, signer: bytes = TEACHER_SEED, claimed: bytes | None = None) -> dict[str, object]:
+    """A format-2 manifest for `entries`, signed by `signer` but naming `claimed`'s key (default:
+    the signer's), written here independently of quizapp: a cross-check of the wire format."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    public = Ed25519PrivateKey.from_private_bytes(claimed or signer).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    document = {**json.loads(manifest_for(entries, format=2)), "publisher_key": b64(public)}
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    signature = Ed25519PrivateKey.from_private_bytes(signer).sign(b"quizapp signed bundle manifest\n" + canonical)
+    return {**document, "signature": b64(signature)}
+
+
+def tampered_bundle() -> bytes:
+    """The teacher's signed bundle with false advice swapped in and the manifest's hashes fixed to
+    match it: everything checks out except the signature."""
+    deck = DECK.encode()
+    forged = DECK.replace("Back one", "Let them sleep it off; do not call anyone").encode()
+    manifest = signed_manifest({"small.yaml": deck})
+    manifest["files"] = json.loads(manifest_for({"small.yaml": forged}))["files"]
+    return bundle({"small.yaml": forged}, manifest=json.dumps(manifest, indent=2).encode())
 
 
 def zip_bytes(entries: Sequence[tuple[str | zipfile.ZipInfo, bytes]], method: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -188,6 +220,9 @@ def small_files() -> dict[str, Callable[[], bytes]]:
         "long-image-name.quizdeck": lambda: bundle({"small.yaml": long_image.encode(), long_name: PICTURE}),
         "deep-manifest.quizdeck": lambda: bundle({"small.yaml": deck}, manifest=deep_json()),
         "surrogate-manifest.quizdeck": lambda: bundle({"small.yaml": deck}, manifest=manifest_for({"small.yaml": deck}, title="\ud800")),
+        "tampered-manifest.quizdeck": tampered_bundle,
+        "bad-signature.quizdeck": lambda: bundle({"small.yaml": deck}, manifest=json.dumps(signed_manifest({"small.yaml": deck}, signer=FORGER_SEED, claimed=TEACHER_SEED)).encode()),
+        "malformed-signature.quizdeck": lambda: bundle({"small.yaml": deck}, manifest=json.dumps({**signed_manifest({"small.yaml": deck}), "signature": "c2lnbmVk"}).encode()),
         # Anki packages, refused at the zip layer
         "zip-slip.apkg": lambda: zip_bytes([*APKG_STUB, ("../../collection.anki21", b"x")]),
         "absolute-path.apkg": lambda: zip_bytes([*APKG_STUB, ("/tmp/0", b"x")]),
