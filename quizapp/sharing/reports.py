@@ -17,7 +17,6 @@ import os
 import threading
 import unicodedata
 import urllib.parse
-from collections.abc import Collection as Container
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -157,7 +156,7 @@ def parse_withdrawal(data: bytes, source: str = "withdrawal") -> Withdrawal:
     return Withdrawal(_checked_deck_id(fields["deck_id"], read), _checked_nickname(fields["nickname"], read), _checked_learner(fields["learner"], read))
 
 
-def check_against_deck(report: ClassReport, studied: Container[tuple[str, int]], deck_label: str) -> None:
+def check_against_deck(report: ClassReport, studied: frozenset[tuple[str, int]], deck_label: str) -> None:
     """Refuse a report naming a card or sibling that the served deck (`studied`: its card ids and
     siblings, `deck_label`: how to name it) does not have."""
     for index, card in enumerate(report.cards):
@@ -239,7 +238,7 @@ def _post(url: str, body: bytes, timeout: float) -> str:
     try:
         message = json.loads(answer)["message"]
     except (ValueError, KeyError, TypeError):
-        raise ReportError(f"{url} did not confirm the report; is it a quizapp share?") from None
+        raise ReportError(f"{url} did not answer as a quizapp share does; is it one?") from None
     return str(message)
 
 
