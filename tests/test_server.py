@@ -265,6 +265,7 @@ def test_a_flood_from_one_client_stores_a_bounded_number_of_reports_quickly(serv
         assert time.monotonic() - started < 20
     assert statuses[201] <= 12 and statuses[429] >= 288, statuses
     assert len(load_reports(reports_dir_for(served), "small")) == statuses[201]
+    assert sum(p.stat().st_size for p in reports_dir_for(served).rglob("*") if p.is_file()) < 64 * 1024
 
 
 def test_an_oversized_report_is_refused_before_it_is_read(share: ShareServer) -> None:
