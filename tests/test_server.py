@@ -28,8 +28,10 @@ from quizapp.sharing.reports import (
     Withdrawal,
     load_reports,
     reports_dir_for,
+    send_report,
 )
 from quizapp.sharing.server import RateLimit, ShareServer, qr_matrix, qr_text
+from quizapp.sharing.web import NetworkError
 
 GENERATED = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -216,7 +218,8 @@ def test_one_device_posting_too_fast_gets_429_with_a_wait_and_the_teacher_a_noti
         assert status == 429 and response.getheader("Retry-After") == "10"
         assert json.loads(body)["error"] == "too many reports from this device; wait 10 seconds and send again"
         assert ask(share, "GET", "/index.json")[0] == 200  # downloads are not limited
-        post(share, report("learner 3").to_json())
+        with pytest.raises(NetworkError, match="429 Too Many Requests: too many reports from this device; wait 10 seconds"):
+            send_report(share.url, report("learner 3"))  # what the learner's app shows
         (notice,) = share.notices()
         assert notice.kind == "rate" and notice.count == 2 and notice.message == "127.0.0.1 sent reports faster than 6 a minute and was asked to wait"
         clock.now += 10

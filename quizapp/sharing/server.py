@@ -527,14 +527,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(HTTPStatus.BAD_REQUEST, str(error))
 
     def _post_body(self) -> bytes | None:
-        """The request's body, or None once the client has been answered (too fast, too big,
-        no length, cut short)."""
-        share = self.server.share
-        wait = share.post_limit.wait(self.client_address[0])
-        if wait > 0:
-            share.notify("rate", f"{self.client_address[0]} sent reports faster than {share.post_limit.per_second * 60:g} a minute and was asked to wait")
-            self._refuse(HTTPStatus.TOO_MANY_REQUESTS, f"too many reports from this device; wait {math.ceil(wait)} seconds and send again", retry_after=math.ceil(wait))
-            return None
+        """The request's body, or None once the client has been answered (no length, too big,
+        cut short, too many from this address)."""
         if self.headers.get("Transfer-Encoding"):
             self._refuse(HTTPStatus.LENGTH_REQUIRED, "send the report with a Content-Length")
             return None
@@ -551,6 +545,18 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         if len(body) != length:
             self.close_connection = True
+            return None
+        # Checked once the body is read (at most MAX_REPORT_BYTES), so that the answer reaches the
+        # learner's app in words rather than as a connection reset over an unread body.
+        share = self.server.share
+        wait = share.post_limit.wait(self.client_address[0])
+        if wait > 0:
+            share.notify("rate", f"{self.client_address[0]} sent reports faster than {share.post_limit.per_second * 60:g} a minute and was asked to wait")
+            self._send_json(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                {"error": f"too many reports from this device; wait {math.ceil(wait)} seconds and send again"},
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
             return None
         return body
 
@@ -576,10 +582,10 @@ class _Handler(BaseHTTPRequestHandler):
         share.log(f"report for {withdrawal.deck_id} from {withdrawal.nickname} withdrawn")
         self._send_json(HTTPStatus.OK, {"message": f"Your report for '{withdrawal.deck_id}' was withdrawn; the teacher no longer has it.", "withdrawn": True})
 
-    def _refuse(self, status: HTTPStatus, message: str, *, retry_after: int | None = None) -> None:
+    def _refuse(self, status: HTTPStatus, message: str) -> None:
         # The body was not read, so the connection cannot carry another request.
         self.close_connection = True
-        self._send_json(status, {"error": message}, headers={"Retry-After": str(retry_after)} if retry_after else None)
+        self._send_error(status, message)
 
     # -- answers --------------------------------------------------------------------------------
 
