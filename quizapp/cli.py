@@ -11,12 +11,15 @@ import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TextIO
 
 from quizapp import __version__
 from quizapp.core import backup
 from quizapp.core.collection import Collection
+from quizapp.core.controls import escape_controls
 from quizapp.core.datadir import ENV_VAR, bundled_decks_dir, default_data_dir
 from quizapp.core.days import SystemClock
 from quizapp.core.deckfile import load_deck
@@ -38,7 +41,9 @@ from quizapp.sharing.formats import (
     import_file,
 )
 from quizapp.sharing.reports import (
+    ReportBox,
     build_report,
+    build_withdrawal,
     format_table,
     hardest_cards,
     load_reports,
@@ -47,6 +52,7 @@ from quizapp.sharing.reports import (
     reported_decks,
     reports_dir_for,
     send_report,
+    withdraw_report,
 )
 from quizapp.sharing.server import DEFAULT_PORT, ShareServer, lan_address, qr_text
 from quizapp.sharing.signing import (
@@ -323,6 +329,8 @@ def cmd_class_report(args: argparse.Namespace) -> int:
         if served is None:
             raise QuizappError("which class? give --served DIR (the folder `quizapp serve` or the app shares)")
     reports_dir = reports_dir_for(served)
+    if args.delete or args.release:
+        return _manage_reports(ReportBox(reports_dir), args)
     deck_ids = [args.deck] if args.deck else reported_decks(reports_dir)
     if not deck_ids:
         print(f"no class reports yet in {reports_dir}")
@@ -344,10 +352,32 @@ def cmd_class_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _manage_reports(box: ReportBox, args: argparse.Namespace) -> int:
+    """The teacher's `--delete NAME` and `--release NAME`; 1 when there was nothing to do."""
+    done = True
+    if args.delete:
+        deleted = box.delete(args.delete, args.deck)
+        if deleted:
+            print(f"deleted the report from '{args.delete}' for {', '.join(deleted)}")
+        else:
+            print(f"no report from '{args.delete}'" + (f" for {args.deck}" if args.deck else ""))
+        done = bool(deleted)
+    if args.release:
+        if box.release(args.release):
+            print(f"released the name '{args.release}': the next learner to send a report under it keeps it")
+        else:
+            print(f"no learner holds the name '{args.release}'")
+            done = False
+    return 0 if done else 1
+
+
 def cmd_send_report(args: argparse.Namespace) -> int:
     with _open(args) as collection:
-        report = build_report(collection, args.deck, args.name)
-    print(send_report(args.to, report, timeout=args.timeout))
+        if args.withdraw:
+            withdrawal = build_withdrawal(collection, args.deck, args.name)
+        else:
+            report = build_report(collection, args.deck, args.name)
+    print(withdraw_report(args.to, withdrawal, timeout=args.timeout) if args.withdraw else send_report(args.to, report, timeout=args.timeout))
     return 0
 
 
@@ -447,12 +477,15 @@ def build_parser() -> argparse.ArgumentParser:
     class_report.add_argument("deck", nargs="?", metavar="DECK_ID", help="one deck (default: every deck with reports)")
     class_report.add_argument("--served", type=Path, metavar="DIR", help="the folder `quizapp serve` shared (default: the last one)")
     class_report.add_argument("--png", type=Path, metavar="FILE", help="also draw the table as a bar chart")
+    class_report.add_argument("--delete", metavar="NAME", help="delete this learner's report (for DECK_ID, else for every deck)")
+    class_report.add_argument("--release", metavar="NAME", help="free a nickname, e.g. for a learner's new phone: the next learner to send under it keeps it")
     class_report.set_defaults(run=cmd_class_report)
 
     send = commands.add_parser("send-report", help="send the teacher your progress on one deck, under a name you choose")
     send.add_argument("deck", metavar="DECK_ID")
     send.add_argument("--name", required=True, help="the name or nickname the teacher will see")
     send.add_argument("--to", required=True, metavar="URL", help="the address the teacher's share shows")
+    send.add_argument("--withdraw", action="store_true", help="take back the report you sent under --name instead")
     _add_timeout(send)
     send.set_defaults(run=cmd_send_report)
 
@@ -476,7 +509,39 @@ def _add_timeout(command: argparse.ArgumentParser) -> None:
     command.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the network (default 15)")
 
 
+class _EscapingStream:
+    """A terminal stream that escapes control and text-direction characters in everything written
+    to it: titles, names and messages come from decks, feeds and servers, and printed raw they
+    could move the cursor, rewrite the screen or read backwards."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(escape_controls(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def _escaped_output() -> Iterator[None]:
+    """Every print of every command goes through _EscapingStream while the command runs."""
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _EscapingStream(stdout), _EscapingStream(stderr)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    with _escaped_output():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     run: Command = args.run
     try:

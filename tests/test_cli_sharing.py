@@ -13,11 +13,12 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SHARED, SMALL_DECK
+from conftest import REPO, SHARED, SMALL_DECK, small_deck
 from PIL import Image
 
 from quizapp.cli import main
@@ -27,8 +28,9 @@ from quizapp.sharing.feed import publish
 from quizapp.sharing.reports import (
     CardReport,
     ClassReport,
+    ReportBox,
+    load_reports,
     reports_dir_for,
-    store_report,
 )
 from quizapp.sharing.server import ShareServer
 from quizapp.sharing.signing import describe_key, key_path, keyed_address, load_key
@@ -265,7 +267,7 @@ def test_send_report_then_class_report_shows_the_table_and_draws_the_chart(tmp_p
     run(capsys, learner, "subscribe", share.url)
     run(capsys, learner, "update")
     assert run(capsys, learner, "send-report", "small", "--name", "Ana", "--to", share.url) == (0, "Your report for 'small' reached the teacher.\n", "")
-    store_report(reports_dir_for(published), ClassReport("small", "Bo", (CardReport("t1", 0, 4, 3, 0.4), CardReport("b1", 0, 2, 0, 0.9))))
+    ReportBox(reports_dir_for(published)).submit(ClassReport("small", "Bo", (CardReport("t1", 0, 4, 3, 0.4), CardReport("b1", 0, 2, 0, 0.9)), "b" * 32))
 
     chart = tmp_path / "chart.png"
     code, out, _ = run(capsys, tmp_path / "teacher", "class-report", "--served", published, "--png", chart)
@@ -277,6 +279,41 @@ def test_send_report_then_class_report_shows_the_table_and_draws_the_chart(tmp_p
     assert lines[-1] == f"wrote {chart}"
     with Image.open(chart) as image:
         assert image.format == "PNG"
+
+
+def test_a_nickname_is_refused_to_another_learner_until_the_teacher_releases_it(tmp_path: Path, share: ShareServer, published: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ana, impostor = tmp_path / "ana", tmp_path / "impostor"
+    for learner in (ana, impostor):
+        run(capsys, learner, "subscribe", share.url)
+        run(capsys, learner, "update")
+    assert run(capsys, ana, "send-report", "small", "--name", "Ana", "--to", share.url)[0] == 0
+    code, out, err = run(capsys, impostor, "send-report", "small", "--name", "ANA", "--to", share.url)
+    assert code == 1 and out == ""
+    assert err == (
+        f"error: {share.url}reports: the server answered 409 Conflict: the name 'ANA' is already used by another learner; "
+        "choose another name (if it is yours from another device, ask your teacher to release it)\n"
+    )
+    teacher = tmp_path / "teacher"
+    assert run(capsys, teacher, "class-report", "--served", published, "--release", "ana") == (
+        0, "released the name 'ana': the next learner to send a report under it keeps it\n", "")
+    assert run(capsys, teacher, "class-report", "--served", published, "--release", "ana") == (1, "no learner holds the name 'ana'\n", "")
+    assert run(capsys, impostor, "send-report", "small", "--name", "ANA", "--to", share.url)[1] == "Your report for 'small' reached the teacher (it replaces your earlier one).\n"
+
+
+def test_the_teacher_deletes_a_report_and_a_learner_withdraws_their_own(tmp_path: Path, share: ShareServer, published: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ana, bo, teacher = tmp_path / "ana", tmp_path / "bo", tmp_path / "teacher"
+    for learner, name in ((ana, "Ana"), (bo, "Bo")):
+        run(capsys, learner, "subscribe", share.url)
+        run(capsys, learner, "update")
+        run(capsys, learner, "send-report", "small", "--name", name, "--to", share.url)
+    assert run(capsys, teacher, "class-report", "small", "--served", published, "--delete", "BO") == (0, "deleted the report from 'BO' for small\n", "")
+    assert run(capsys, teacher, "class-report", "--served", published, "--delete", "BO") == (1, "no report from 'BO'\n", "")
+    code, _, err = run(capsys, bo, "send-report", "small", "--name", "Ana", "--to", share.url, "--withdraw")
+    assert code == 1 and "409 Conflict: no report under 'Ana' was sent from this app" in err
+    assert [r.nickname for r in load_reports(reports_dir_for(published), "small")] == ["Ana"]
+    assert run(capsys, ana, "send-report", "small", "--name", "ana", "--to", share.url, "--withdraw") == (
+        0, "Your report for 'small' was withdrawn; the teacher no longer has it.\n", "")
+    assert load_reports(reports_dir_for(published), "small") == []
 
 
 def test_class_report_finds_the_last_served_folder_and_says_when_there_is_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -317,3 +354,37 @@ def test_serve_prints_its_address_with_the_key_its_words_and_a_qr_code_and_stops
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0 and out == "stopped\n" and err == ""
+
+
+# -- printing ---------------------------------------------------------------------------------------
+
+
+def test_text_from_outside_is_never_printed_raw_to_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A deck installed before titles were checked: it clears the screen, retitles the terminal
+    # window, and reads backwards from the override on.
+    data = tmp_path / "data"
+    deck = small_deck()
+    hostile = replace(deck, info=replace(deck.info, title="\x1b[2J\x1b]0;pwned\x07Red\u202eevil\x9b1m"))
+    with Collection.open(data) as collection:
+        collection.apply_deck(hostile, source_path=None, content_hash="x")
+    code, out, _ = run(capsys, data, "decks")
+    assert code == 0 and "\\x1b[2J\\x1b]0;pwned\\x07Red\\u202eevil\\x9b1m" in out
+    assert not any(char in out for char in "\x1b\x07\u202e\x9b")
+    # Messages too, to stderr: here a file name.
+    code, _, err = run(capsys, data, "import", tmp_path / "cards\x1b[31m\u2067.csv")
+    assert code == 1 and "cards\\x1b[31m\\u2067.csv" in err and "\x1b" not in err
+
+
+def test_a_converted_import_holding_a_control_or_override_character_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    quizlet = tmp_path / "terms.txt"
+    quizlet.write_text("Naloxone\tReverses opioid overdose\nCall\tFirst \u202eevird\n", encoding="utf-8")
+    code, out, err = run(capsys, data, "import", quizlet)
+    assert code == 1 and out == ""
+    assert "'back' in card 'q-0002' holds U+202E (RIGHT-TO-LEFT OVERRIDE); deck text may not hold control or text-direction override characters" in err
+    csv = tmp_path / "cards.csv"
+    csv.write_text('id,type,front,back\nb1,basic,"Call\x1b[8m",B\n', encoding="utf-8")
+    code, _, err = run(capsys, data, "import", csv)
+    assert code == 1 and f"{csv}:2:3: 'front' in card 'b1' holds U+001B (control character ^[)" in err
+    with Collection.open(data) as collection:
+        assert not {"terms", "cards"} & set(collection.deck_ids())

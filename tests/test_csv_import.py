@@ -73,7 +73,8 @@ def test_quoted_cells_unicode_bom_and_escaped_list_separators() -> None:
 
 
 def test_characters_yaml_would_change_are_kept_exactly() -> None:
-    tricky = 'a\u2028b\u0085c "q" \\ \x07 # {x: [y]} --- *alias &anchor !tag'
+    # (Control characters such as BEL or NEL are refused in deck text: see test_deckfile.)
+    tricky = 'a\u2028b\u200fc "q" \\ \t # {x: [y]} --- *alias &anchor !tag'
     deck = load(f'front,back\n"{tricky.replace(chr(34), chr(34) * 2)}",yes\n')
     assert deck.cards[0].body == Basic(tricky, "yes")
 

@@ -329,3 +329,40 @@ def test_image_must_exist_inside_the_deck_folder(tmp_path: Path) -> None:
         "'image' in card 'b' must be a path inside the deck's folder, not '../secret.png'",
         "image 'missing.png' was not found next to the deck file",
     ]
+
+
+# -- control and text-direction characters ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A title holding CSI and a right-to-left override: the first one found is named, at the title.
+        ('format: 1\ndeck: {id: test-deck, version: 1, title: "Safe \\e[2J\\u202eesoD"}\ncards:\n- {id: b1, type: basic, front: F, back: B}\n',
+         "deck.yaml:2:42: 'title' in 'deck' holds U+001B (control character ^[); deck text may not hold control or text-direction override characters"),
+        ('format: 1\ndeck: {id: test-deck, version: 1, title: "Dose \\u009b1m"}\ncards:\n- {id: b1, type: basic, front: F, back: B}\n',
+         "deck.yaml:2:42: 'title' in 'deck' holds U+009B (control character)"),
+        (HEADER + '- {id: b1, type: basic, front: "Call \\u202e211", back: B}\n',
+         "deck.yaml:5:32: 'front' in card 'b1' holds U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        (HEADER + "- {id: b1, type: basic, front: F, back: \"Stay \\u2066with\\u2069 them\"}\n",
+         "deck.yaml:5:41: 'back' in card 'b1' holds U+2066 (LEFT-TO-RIGHT ISOLATE)"),
+        (HEADER + '- {id: c1, type: choice, question: Q, answers: ["A\\x7f"], distractors: [B]}\n',
+         "deck.yaml:5:49: an item of 'answers' in card 'c1' holds U+007F (control character)"),
+        (HEADER.replace("publisher: A publisher", 'publisher: "A \\u202dpublisher"') + "- {id: b1, type: basic, front: F, back: B}\n",
+         "deck.yaml:3:48: 'publisher' in a source holds U+202D (LEFT-TO-RIGHT OVERRIDE)"),
+        (HEADER + "- {id: b1, type: basic, front: F, back: B, explain: \"Why\\rnot\"}\n",
+         "deck.yaml:5:53: 'explain' in card 'b1' holds U+000D (control character ^M)"),
+    ],
+)
+def test_control_and_direction_override_characters_in_deck_text_are_refused_with_their_position(text: str, expected: str) -> None:
+    with pytest.raises(DeckFileError) as caught:
+        parse_deck(text, "deck.yaml")
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(expected)
+
+
+def test_tabs_line_breaks_and_direction_marks_in_deck_text_are_fine() -> None:
+    deck = parse_deck(HEADER + '- {id: b1, type: basic, front: "Step\\tone\\nStep two", back: "\\u05e9\\u05dc\\u05d5\\u05dd\\u200f (shalom)"}\n', "deck.yaml")
+    body = deck.cards[0].body
+    assert isinstance(body, Basic) and body.front == "Step\tone\nStep two" and "\u200f" in body.back
+

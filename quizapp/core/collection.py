@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import secrets
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,6 +50,8 @@ from quizapp.core.store import (
 
 UNDO_LIMIT = 50
 DECK_SUFFIXES = (".yaml", ".yml")
+LEARNER_TOKEN_SETTING = "sharing.learner_token"
+LEARNER_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,64}\Z")  # what secrets.token_urlsafe gives, 16 bytes or more
 
 
 @dataclass(frozen=True)
@@ -313,6 +317,16 @@ class Collection:
             db.execute("UPDATE decks SET options = ? WHERE deck_id = ?", (json.dumps(overrides), deck_id))
         self._schedulers.pop(deck_id, None)
         return self.deck_options(deck_id)
+
+    def learner_token(self) -> str:
+        """This learner's random key, made once and kept in the progress store (so backups,
+        restores and sync carry it): a teacher's share keeps a nickname for the key that first
+        used it, so no one else can send reports under that name."""
+        token = self.store.get_setting(LEARNER_TOKEN_SETTING)
+        if not (isinstance(token, str) and LEARNER_TOKEN.match(token)):
+            token = secrets.token_urlsafe(24)
+            self.store.set_setting(LEARNER_TOKEN_SETTING, token)
+        return token
 
     def scheduler(self, deck_id: str) -> Scheduler:
         if deck_id not in self._schedulers:

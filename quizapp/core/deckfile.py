@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from quizapp.core import cloze
+from quizapp.core.controls import first_unsafe
 from quizapp.core.deck import (
     BODY_CLASSES,
     FORMAT_VERSION,
@@ -386,6 +387,10 @@ class NodeChecker:
         text = node.value.strip()
         if not text:
             self.problem(node, f"{what} must not be empty")
+            return None
+        if unsafe := first_unsafe(text):
+            # A terminal would obey it, or the text would display in another order than it reads.
+            self.problem(node, f"{what} holds {unsafe}; deck text may not hold control or text-direction override characters")
             return None
         return text
 

@@ -195,6 +195,7 @@ def small_files() -> dict[str, Callable[[], bytes]]:
         "invalid-utf8.yaml": lambda: invalid_utf8_text("yaml"),
         "long-image-name.yaml": long_image_name_yaml,
         "lone-surrogate.yaml": lambda: DECK.replace("Back two", '"Back \\ud800 two"').encode(),
+        "control-title.yaml": lambda: DECK.replace("title: Small deck}", 'title: "Small \\e[2J\\u202ekced"}').encode(),
         # Text for the spreadsheet importers
         "invalid-utf8.csv": lambda: invalid_utf8_text("csv"),
         "invalid-utf8.txt": lambda: invalid_utf8_text("txt"),
@@ -203,6 +204,8 @@ def small_files() -> dict[str, Callable[[], bytes]]:
         "duplicate-keys.json": lambda: b'{"format": 1, "format": 1, "generated": "2025-03-01T09:00:00+00:00", "decks": []}',
         "lone-surrogate.json": lambda: b'{"format": 1, "deck_id": "small", "nickname": "\\ud800", "generated": "\\udfff", "decks": [], "cards": []}',
         "huge-number.json": lambda: b'{"format": ' + b"9" * 5000 + b"}",
+        "report-bidi-nickname.json": lambda: b'{"format": 2, "deck_id": "small", "nickname": "\\u202eanA\\u001b[2J", "learner": "' + b"a" * 32 + b'", "cards": []}',
+        "report-forged-counts.json": lambda: b'{"format": 2, "deck_id": "small", "nickname": "Ana", "learner": "' + b"a" * 32 + b'", "cards": [{"card": "b1", "sibling": 0, "reviews": 1, "lapses": 9, "retrievability": 0.5}]}',
         # Bundles (bundle import; the zip-level ones also as .apkg)
         "not-a-zip.quizdeck": lambda: b"this is a text file wearing a .quizdeck name\n" * 20,
         "truncated.quizdeck": lambda: good[: len(good) // 2],
