@@ -70,7 +70,8 @@ SCREENS = {
     "card": "quizapp.ui.screens.card.CardScreen",
     "settings": "quizapp.ui.screens.settings.SettingsScreen",
     "help": "quizapp.ui.screens.help.HelpScreen",
-    "classroom": "quizapp.ui.screens.classroom.ClassroomScreen",
+    "import": "quizapp.ui.screens.import_decks.ImportScreen",
+    "share": "quizapp.ui.screens.share.ShareScreen",
     "recovery": "quizapp.ui.screens.recovery.RecoveryScreen",
 }
 
