@@ -1,5 +1,6 @@
 """Screens whose buttons start work on a worker thread (a file import, a download, a share) and
-show its outcome under the button: the Import and Share screens.
+show its outcome under the button: the Import and Share screens. The work runs through
+`quizapp.ui.worker`.
 
 Each task has a name; while it runs its name is in `busy` (the .kv greys its buttons out), and
 its outcome shows in the label with id `<name>_status`. The sharing functions raise QuizappError
@@ -8,17 +9,14 @@ with messages fit to show as they are.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
 
-from kivy.clock import Clock
-from kivy.logger import Logger
 from kivy.properties import BooleanProperty, ListProperty
 
-from quizapp.core.errors import QuizappError
 from quizapp.ui.widgets import AppScreen, WrapLabel, load_kv_once
+from quizapp.ui.worker import run_in_background
 
 T = TypeVar("T")
 
@@ -40,27 +38,20 @@ class TaskScreen(AppScreen):
 
     def run_task(self, task: str, work: Callable[[], T], done: Callable[[T], None], failure: str) -> None:
         """Run `work` on a worker thread, then `done(result)` on the Kivy thread; an error shows
-        under the task's button as `failure: message`. The task's buttons wait meanwhile."""
+        under the task's button as `failure: what went wrong`. The task's buttons wait meanwhile."""
         self.busy = [*self.busy, task]
         self.say(task, "")
 
-        def run() -> None:
-            try:
-                result = work()
-            except QuizappError as error:
-                outcome: Callable[[], None] = partial(self.say, task, f"{failure}: {error}", True)
-            except Exception as error:  # noqa: BLE001 - a bug must not leave the buttons waiting forever
-                Logger.exception("%s: %s failed", self.name, task)
-                outcome = partial(self.say, task, f"{failure}: something unexpected went wrong ({error})", True)
-            else:
-                outcome = partial(done, result)
-            Clock.schedule_once(lambda _dt: self._finish(task, outcome))
+        def finish(outcome: Callable[[], None]) -> None:
+            self.busy = [name for name in self.busy if name != task]
+            outcome()
 
-        threading.Thread(target=run, name=f"{self.name}-{task}", daemon=True).start()
-
-    def _finish(self, task: str, outcome: Callable[[], None]) -> None:
-        self.busy = [name for name in self.busy if name != task]
-        outcome()
+        run_in_background(
+            f"{self.name}-{task}",
+            work,
+            lambda result: finish(partial(done, result)),
+            lambda words: finish(partial(self.say, task, f"{failure}: {words}", True)),
+        )
 
     def say(self, task: str, text: str, error: bool = False) -> None:
         """Show an outcome under the task's button (`<task>_status`)."""
