@@ -49,6 +49,7 @@ from quizapp.ui.android_share import (
 from quizapp.ui.opening import Opening
 from quizapp.ui.theme import ASSETS_DIR, Theme, register_fonts
 from quizapp.ui.widgets import AppScreen
+from quizapp.ui.worker import run_in_background
 
 CollectionFactory = Callable[[Path], Collection]
 
@@ -70,7 +71,8 @@ SCREENS = {
     "card": "quizapp.ui.screens.card.CardScreen",
     "settings": "quizapp.ui.screens.settings.SettingsScreen",
     "help": "quizapp.ui.screens.help.HelpScreen",
-    "classroom": "quizapp.ui.screens.classroom.ClassroomScreen",
+    "import": "quizapp.ui.screens.import_decks.ImportScreen",
+    "share": "quizapp.ui.screens.share.ShareScreen",
     "recovery": "quizapp.ui.screens.recovery.RecoveryScreen",
 }
 
@@ -265,7 +267,16 @@ class QuizApp(App):
 
     def receive_deck(self, deck: IncomingDeck) -> None:
         """Install a deck file handed to the app, off the UI thread; the outcome shows on home."""
-        self.run_in_background(lambda: import_incoming(self.collection, deck).message())
+        run_in_background(
+            "receive-deck",
+            lambda: import_incoming(self.collection, deck).message(),
+            self._received,
+            lambda words: self._received(f"{deck.name} was not imported: {words}"),
+        )
+
+    def _received(self, outcome: str) -> None:
+        self.add_notice(outcome)
+        self.current_screen().on_return()
 
     def share_deck(self, deck_id: str) -> None:
         """Offer a deck through Android's share sheet."""
@@ -275,19 +286,6 @@ class QuizApp(App):
             self.add_notice(str(error))
             return
         self.add_notice(f"Shared {shared.name}; a copy is in Download/{self.title}.")
-
-    def run_in_background(self, work: Callable[[], str]) -> None:
-        """Run `work` on a worker thread; its one-line outcome, or its error, becomes a notice."""
-
-        def run() -> None:
-            try:
-                outcome = work()
-            except QuizappError as error:
-                outcome = str(error)
-            Clock.schedule_once(lambda _dt: self.add_notice(outcome))
-            Clock.schedule_once(lambda _dt: self.current_screen().on_return())
-
-        threading.Thread(target=run, name="background-work", daemon=True).start()
 
     def add_notice(self, text: str) -> None:
         self.notices = [*self.notices, text]

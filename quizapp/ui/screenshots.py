@@ -142,24 +142,27 @@ class Tour:
         app.go_home()
         self.study()
         app.go_home()
-        self.classroom()
+        self.import_and_share()
         app.stop()
 
-    def classroom(self) -> None:
-        """Share and import: the learner's part, then the teacher's while sharing, with one class
-        report (sent to the share as a learner's app would) so the hardest cards show."""
+    def import_and_share(self) -> None:
+        """Import, then Share while sharing, with one class report (sent to the share as a
+        learner's app would) so the hardest cards show."""
         from quizapp.sharing.reports import build_report, send_report
 
-        screen = self.app.open_screen("classroom", mode="learner")
-        self.shot("classroom")
-        self.shot("classroom-bottom", scroll_y=0)
-        screen.choose_mode("teacher")
+        self.app.open_screen("import")
+        self.shot("import")
+        self.shot("import-bottom", scroll_y=0)
+        self.app.go_home()
+        screen = self.app.open_screen("share")
+        run_until(lambda: "class" not in screen.busy)
+        self.shot("share")
         screen.start_sharing()
         run_until(lambda: "share" not in screen.busy)
         send_report(screen.share.url, build_report(self.app.collection, "overdose-response", "Ana"))
         run_until(lambda: "class" not in screen.busy and bool(screen.ids.hardest_list.children))
-        self.shot("classroom-sharing")
-        self.shot("classroom-sharing-bottom", scroll_y=0)
+        self.shot("share-sharing")
+        self.shot("share-sharing-bottom", scroll_y=0)
         screen.stop_sharing()
         run_until(lambda: "share" not in screen.busy)
 

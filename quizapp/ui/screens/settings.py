@@ -13,6 +13,7 @@ from kivy.properties import (
 )
 
 from quizapp.core.errors import DeckFileError
+from quizapp.core.settings import DEFAULTS
 from quizapp.ui.widgets import AppScreen, load_kv_once
 
 
@@ -29,15 +30,17 @@ def as_count(value: float) -> str:
 
 
 class SettingsScreen(AppScreen):
-    theme_name = StringProperty("light")
-    font_scale = NumericProperty(1.0)
+    """Shows the learner's settings (`prepare` reads them); the steppers' limits are core's."""
+
+    theme_name = StringProperty(DEFAULTS.theme)
+    font_scale = NumericProperty(DEFAULTS.font_scale)
     region_name = StringProperty()
     region_names = ListProperty()
-    desired_retention = NumericProperty(0.9)
-    new_per_day = NumericProperty(20)
-    reviews_per_day = NumericProperty(200)
-    rollover_hour = NumericProperty(4)
-    quiz_counts_as_review = BooleanProperty(False)
+    desired_retention = NumericProperty(DEFAULTS.desired_retention)
+    new_per_day = NumericProperty(DEFAULTS.new_per_day)
+    reviews_per_day = NumericProperty(DEFAULTS.reviews_per_day)
+    rollover_hour = NumericProperty(DEFAULTS.rollover_hour)
+    quiz_counts_as_review = BooleanProperty(DEFAULTS.quiz_counts_as_review)
 
     def prepare(self, **_params: Any) -> None:
         settings = self.app.settings
