@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -421,3 +423,48 @@ def test_the_acknowledged_note_costs_an_answer_little(small: Collection) -> None
     per_note = (time.perf_counter() - started) / 200
     assert per_note < 0.005  # measured 0.4 ms, against 3 ms for the answer itself (its commit syncs)
     assert json.loads(small.store.acknowledged_path.read_text())["review_id"] == 199
+
+
+# -- the same on a real file system that fills up or is read-only (where mounting is allowed) -----
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MB file system of its own (tmpfs), so that the disk really fills and can really be made
+    read-only, which root's writes would otherwise ignore; skipped where mounting is not allowed."""
+    mountpoint = tmp_path / "disk"
+    mountpoint.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mountpoint)], capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip("mounting a file system is not allowed here")
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run(["umount", "--lazy", str(mountpoint)], capture_output=True, check=False)
+
+
+def test_a_disk_that_really_fills_while_answering_loses_no_acknowledged_answer(small_disk: Path) -> None:
+    data = small_disk / "data"
+    collection = Collection.open(data, tz=timezone.utc)
+    collection.apply_deck(small_deck(), source_path=None, content_hash="v1")
+    filler = small_disk / "filler"
+    filler.write_bytes(bytes(shutil.disk_usage(small_disk).free - 40_000))
+    keys, acknowledged = collection.all_card_keys(), []
+    with pytest.raises(StorageError, match=r"storage is full or failing \(database or disk is full\)"):
+        for index in range(10_000):
+            acknowledged.append(collection.answer(keys[index % len(keys)], Rating.AGAIN).revlog_id)
+    filler.unlink()  # space freed: the next answer is saved
+    acknowledged.append(collection.answer(B1, Rating.GOOD).revlog_id)
+    collection.close()
+    with Collection.open(data, tz=timezone.utc) as again:
+        assert set(acknowledged) == {row[0] for row in again.store.query("SELECT id FROM revlog")}
+        assert again.store.query_one("PRAGMA integrity_check") == ("ok",)
+
+
+def test_quizapp_decks_on_a_read_only_file_system_says_so_and_exits_non_zero(small_disk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = small_disk / "data"
+    Collection.open(data).close()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    assert cli.main(["--data-dir", str(data), "decks"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "read-only" in err and "Traceback" not in err

@@ -296,10 +296,7 @@ def _store_error(path: Path, error: sqlite3.Error, outcome: str) -> StoreError:
             f"quizapp command) ({error}). {outcome} Close the other program and try again."
         )
     if primary in (_SQLITE_READONLY, _SQLITE_PERM):
-        return ReadOnlyStoreError(
-            f"{path}: your progress cannot be saved because the database or its folder is read-only ({error}). "
-            f"{outcome} Make the folder writable for you, then try again."
-        )
+        return _read_only_error(path, error, outcome)
     if primary in (_SQLITE_FULL, _SQLITE_IOERR):
         return StorageError(
             f"{path}: the device's storage is full or failing ({error}). {outcome} Free some space, then try again."
@@ -309,6 +306,13 @@ def _store_error(path: Path, error: sqlite3.Error, outcome: str) -> StoreError:
             f"{path}: the progress database is damaged ({error}). {outcome} Close the app and open it again to restore a backup."
         )
     return StoreError(f"{path}: the progress database failed ({error}). {outcome}")
+
+
+def _read_only_error(path: Path, error: sqlite3.Error, outcome: str) -> ReadOnlyStoreError:
+    return ReadOnlyStoreError(
+        f"{path}: your progress cannot be saved because the database or its folder is read-only ({error}). "
+        f"{outcome} Make the folder writable for you, then try again."
+    )
 
 
 # What became of the work when SQLite failed, for _store_error's message.
@@ -332,6 +336,10 @@ def _opening_error(path: Path, error: sqlite3.DatabaseError, otherwise: type[Sto
             f"{path}: the progress database is in use by another program (another copy of quizapp, or the "
             f"quizapp command); close it and try again ({error})"
         )
+    # A folder that cannot be written (a read-only file system, say) keeps SQLite from making the
+    # -wal and -shm files: it says "unable to open", which is true but tells the learner nothing.
+    if primary in (_SQLITE_READONLY, _SQLITE_PERM) or (primary == _SQLITE_CANTOPEN and not os.access(path.parent, os.W_OK)):
+        return _read_only_error(path, error, "Nothing was changed.")
     if primary in _UNREACHABLE_CODES:
         return StoreError(f"{path}: the progress database cannot be opened ({error})")
     return otherwise(message)
