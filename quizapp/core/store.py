@@ -293,7 +293,7 @@ def _store_error(path: Path, error: sqlite3.Error, outcome: str) -> StoreError:
     if primary in _IN_USE_CODES or (primary is None and "locked" in str(error)):
         return BusyStoreError(
             f"{path}: the progress database is in use by another program (another copy of quizapp, or the "
-            f"quizapp command) ({error}). {outcome} Close the other program and try again."
+            f"quizapp command); close it and try again ({error}). {outcome}"
         )
     if primary in (_SQLITE_READONLY, _SQLITE_PERM):
         return _read_only_error(path, error, outcome)
@@ -332,10 +332,7 @@ def _opening_error(path: Path, error: sqlite3.DatabaseError, otherwise: type[Sto
     `otherwise(message)`."""
     primary = _primary_code(error)
     if primary in _IN_USE_CODES or (primary is None and "locked" in str(error)):
-        return BusyStoreError(
-            f"{path}: the progress database is in use by another program (another copy of quizapp, or the "
-            f"quizapp command); close it and try again ({error})"
-        )
+        return _store_error(path, error, "Nothing was changed.")
     # A folder that cannot be written (a read-only file system, say) keeps SQLite from making the
     # -wal and -shm files: it says "unable to open", which is true but tells the learner nothing.
     if primary in (_SQLITE_READONLY, _SQLITE_PERM) or (primary == _SQLITE_CANTOPEN and not os.access(path.parent, os.W_OK)):
@@ -573,7 +570,10 @@ class Store:
         be written never fails an answer that is saved.
         """
         marker = self.acknowledged_path
-        temporary = marker.with_name(f"{marker.name}.{os.getpid()}")
+        # One name for every process: a crash before the rename leaves one small file, not one per
+        # crash. Two processes writing at once can at worst leave a note that does not parse,
+        # which is read as no note.
+        temporary = marker.with_name(f"{marker.name}.tmp")
         with contextlib.suppress(OSError):
             temporary.write_text(json.dumps({"review_id": review_id, "reviewed_at": to_ms(reviewed_at)}), encoding="utf-8")
             os.replace(temporary, marker)
