@@ -72,8 +72,17 @@ SEPARATOR_NAMES = {"tab": "\t", "newline": "\n", "comma": ",", "semicolon": ";"}
 Command = Callable[[argparse.Namespace], int]
 
 
-def _open(args: argparse.Namespace) -> Collection:
+def _open_progress(args: argparse.Namespace) -> Collection:
+    """The collection, with a warning when its database lacks answers already acknowledged."""
     collection = Collection.open(args.data_dir)
+    if collection.store.open_warning:
+        print(f"warning: {collection.store.open_warning}", file=sys.stderr)
+    return collection
+
+
+def _open(args: argparse.Namespace) -> Collection:
+    """The collection with the bundled and imported decks registered."""
+    collection = _open_progress(args)
     report = collection.sync_default_decks()
     for problem in report.problems:
         print(f"warning: {problem}", file=sys.stderr)
@@ -295,7 +304,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     server = ShareServer(args.dir, host=args.host, port=args.port, log=lambda line: print(line, flush=True))
-    with Collection.open(args.data_dir) as collection:
+    with _open_progress(args) as collection:
         remember_served_dir(collection, server.root)
     url = server.start()
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly when a service manager or `kill` asks, as on Ctrl+C
@@ -324,7 +333,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_class_report(args: argparse.Namespace) -> int:
     served = args.served
     if served is None:
-        with Collection.open(args.data_dir) as collection:
+        with _open_progress(args) as collection:
             served = remembered_served_dir(collection)
         if served is None:
             raise QuizappError("which class? give --served DIR (the folder `quizapp serve` or the app shares)")
@@ -382,7 +391,7 @@ def cmd_send_report(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    with Collection.open(args.data_dir) as collection:
+    with _open_progress(args) as collection:
         made = backup.backup_now(collection.store, collection.data_dir, collection.now())
     print(f"backup written: {made} (the newest {backup.KEEP} are kept)")
     return 0

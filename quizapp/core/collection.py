@@ -223,6 +223,7 @@ class Collection:
     def open(cls, data_dir: Path | str | None = None, *, clock: Clock | None = None, tz: tzinfo | None = None) -> Collection:
         directory = Path(data_dir) if data_dir is not None else default_data_dir()
         directory.mkdir(parents=True, exist_ok=True)
+        backup.clean_up_interrupted(directory)
         return cls(Store(directory / DB_NAME), directory, clock, tz)
 
     def close(self) -> None:
@@ -616,6 +617,7 @@ class Collection:
             sibling_rows = self._bury_siblings(db, key, today) if options.bury_siblings else []
             # Where the card waits now, as the store worked it out (a leech may have been suspended).
             place = db.execute(f"SELECT {', '.join(_PLACE_COLUMNS)} FROM cards WHERE deck_id = ? AND card_id = ? AND sibling = ?", key).fetchone()
+        self.store.acknowledge_review(revlog_id, now)  # committed: a database without it is reported at open
         self._push_undo(_UndoStep(f"answer {key[1]}", [row, *sibling_rows], [revlog_id]))
         buried = [Requeued((r[0], r[1], r[2]), QueuePlace.of_card_row(r), replace(QueuePlace.of_card_row(r), queue=QUEUE_BURIED)) for r in sibling_rows]
         return AnswerResult(

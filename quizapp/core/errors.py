@@ -51,6 +51,16 @@ class BusyStoreError(StoreError):
     quizapp command) for longer than the busy timeout; it is neither damaged nor touched."""
 
 
+class ReadOnlyStoreError(StoreError):
+    """The progress database cannot be written: its file or its folder is read-only for this user
+    (or the storage was mounted read-only). Nothing was changed."""
+
+
+class StorageError(StoreError):
+    """The device's storage failed under the progress database: it is full, or it reported an
+    input/output error. The change being made was rolled back; earlier changes are safe."""
+
+
 class NewerStoreError(StoreError):
     """The progress database was written by a newer version of the app; it is left untouched,
     since restoring a backup or starting again would throw the newer progress away."""

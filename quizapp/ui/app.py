@@ -11,7 +11,9 @@ chooses to restore a backup or to start again (the damaged file is kept aside ei
 is from a newer app version, in use by another process, or its folder cannot be used, the screen
 says so and never touches the file (Try again opens it once the cause is gone). Opening runs on a
 worker thread; a start that waits for it over a second says "Opening your progress…" meanwhile.
-The daily backup runs on the loader thread once the decks are registered.
+The daily backup runs on the loader thread once the decks are registered. A failure the learner
+can act on (the storage filling up as an answer is saved, say) never ends the app: it becomes a
+notice on the home screen.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.properties import (
@@ -88,6 +91,21 @@ def deck_files(folders: Sequence[Path]) -> list[Path]:
     ]
 
 
+class _FailuresAsNotices(ExceptionHandler):
+    """Kivy's event loop hands every exception from a tap, a key or a scheduled callback here
+    before it would end the app. The app's own errors (QuizappError: a full disk, a read-only
+    folder, a database in use) say in words what happened; they become a notice instead."""
+
+    def __init__(self, app: QuizApp) -> None:
+        self.app = app
+
+    def handle_exception(self, inst: BaseException) -> int:
+        if not isinstance(inst, QuizappError):
+            return int(ExceptionManager.RAISE)
+        Clock.schedule_once(lambda _dt: self.app.show_failure(str(inst)))
+        return int(ExceptionManager.PASS)
+
+
 class QuizApp(App):
     theme = ObjectProperty(None)
     loading = BooleanProperty(False)  # True while the loader thread registers deck files
@@ -119,6 +137,7 @@ class QuizApp(App):
         self._collection: Collection | None = None
         # The settings in use while no collection is open (the recovery screen and its help).
         self._fallback_settings = Settings()
+        self._failure_handler = _FailuresAsNotices(self)
         self.manager: ScreenManager
 
     # -- start and stop -----------------------------------------------------------------------------
@@ -147,6 +166,7 @@ class QuizApp(App):
         # On a phone the on-screen keyboard pushes the layout up instead of hiding the text field.
         Window.softinput_mode = "below_target"
         Window.bind(on_keyboard=self._on_keyboard)
+        ExceptionManager.add_handler(self._failure_handler)
         self.manager = ScreenManager(transition=NoTransition())
         # On Android, .quizdeck files opened with or shared to the app arrive here (a no-op elsewhere).
         self._deck_receiver = DeckReceiver(self.receive_deck, lambda name, message: self.add_notice(f"{name}: {message}"))
@@ -180,6 +200,8 @@ class QuizApp(App):
             collection.close()
             return
         self._collection = collection
+        if collection.store.open_warning:  # a database older than the answers already acknowledged
+            self.add_notice(collection.store.open_warning)
         settings = collection.settings
         self.theme.apply(settings.theme, settings.font_scale)
         # Read before opening home: opening a screen saves the stack.
@@ -192,6 +214,10 @@ class QuizApp(App):
 
     def on_pause(self) -> bool:
         self.save_ui_state()
+        if self._collection is not None:
+            # Android may end a paused app without warning: fold the write-ahead log into the
+            # database now, so a copy of the folder made after that still holds every answer.
+            self._collection.store.checkpoint()
         return True  # stay alive in the background instead of being closed
 
     def on_resume(self) -> None:
@@ -205,6 +231,7 @@ class QuizApp(App):
             return
         self._stopping.set()
         Window.unbind(on_keyboard=self._on_keyboard)
+        ExceptionManager.remove_handler(self._failure_handler)
         self._deck_receiver.stop()
         if self._loader is not None:
             self._loader.join()  # it may be writing: the deck files or the daily backup
@@ -289,6 +316,16 @@ class QuizApp(App):
 
     def add_notice(self, text: str) -> None:
         self.notices = [*self.notices, text]
+
+    def show_failure(self, text: str) -> None:
+        """Show an error that ended an action as a notice on the home screen. Once shown, the same
+        error again (home itself failing to read the database, say) changes nothing, so a lasting
+        failure cannot send the app round in circles."""
+        if text in self.notices:
+            return
+        self.add_notice(text)
+        if self._collection is not None and self._stack[-1:] != ["home"]:
+            self.go_home()
 
     # -- screens ------------------------------------------------------------------------------------
 
