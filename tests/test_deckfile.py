@@ -277,7 +277,7 @@ def test_ordinary_decks_are_composed_without_walking_their_events_first(monkeypa
     def walk(text: str, path: str) -> None:
         raise AssertionError(f"{path} was walked event by event")
 
-    monkeypatch.setattr(deckfile, "_refuse_deep_nesting", walk)
+    monkeypatch.setattr(deckfile, "_refuse_deep_or_large", walk)
     long_line = "    explain: '" + "A long explanation: with colons - dashes, [brackets] and {braces}. " * 20 + "'\n"
     quoted = '    distractors: ["It\'s one", "Two (2)", "Three."]\n'
     cards = "".join(f"  - id: q{n}\n    type: choice\n    question: Which?\n    answers: [One]\n{quoted}{long_line}" for n in range(300))
