@@ -82,7 +82,7 @@ def import_csv(
                 header = _header(cells, path, row_line)
                 continue
             if card_rows == MAX_CARDS:
-                raise too_many_cards(path, row_line, 1)
+                raise too_many_cards(path, row_line, 1, MAX_CARDS)
             card_rows += 1
             if any(cell.strip() for cell in cells[len(header) :]):
                 problems.append(Problem(path, row_line, len(header) + 1, f"this row has {len(cells)} cells but the header names {len(header)} columns"))

@@ -71,9 +71,9 @@ def unneutralised(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and _FORMULA_START.match(cell, 1) else cell
 
 
-def too_many_cards(path: str, line: int, col: int) -> FormatProblems:
-    """The refusal of a file with more card rows than a deck may hold, at the first row too many."""
-    return FormatProblems([Problem(path, line, col, f"a deck may hold at most {MAX_CARDS:,} cards, and this is row {MAX_CARDS + 1:,}; split the file into several decks")])
+def too_many_cards(path: str, line: int, col: int, limit: int) -> FormatProblems:
+    """The refusal of a file with more card rows than a deck may hold (`limit`), at the first row too many."""
+    return FormatProblems([Problem(path, line, col, f"a deck may hold at most {limit:,} cards, and this is row {limit + 1:,}; split the file into several decks")])
 
 
 def deck_info(deck_id: str, title: str) -> DeckInfo:
@@ -254,7 +254,7 @@ def _rows(text: str, card_sep: str, blank: str, path: str) -> list[_Row]:
             breaks = skipped.count("\n")
             row = _Row(body, line + breaks, (col if not breaks else 1) + len(skipped) - (skipped.rfind("\n") + 1))
             if len(rows) == MAX_CARDS:
-                raise too_many_cards(path, row.line, row.col)
+                raise too_many_cards(path, row.line, row.col, MAX_CARDS)
             rows.append(row)
         for piece in (chunk, card_sep):
             breaks = piece.count("\n")
