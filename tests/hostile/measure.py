@@ -16,23 +16,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The peak of this process alone: VmHWM. ru_maxrss would also count the parent's resident memory
+# at fork time, which Linux carries over the exec into the child.
 _REPORT = """
-import json as _json, resource as _resource, time as _time
+import json as _json, time as _time
 _started = _time.perf_counter()
 _outcome = "ok"
 try:
 {body}
 except Exception as _error:
     _outcome = f"{{type(_error).__name__}}: {{_error}}"
-print(_json.dumps({{"seconds": _time.perf_counter() - _started, "outcome": _outcome,
-                   "peak_mb": _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+_seconds = _time.perf_counter() - _started
+with open("/proc/self/status") as _status:
+    _peak_kb = next(int(line.split()[1]) for line in _status if line.startswith("VmHWM:"))
+print(_json.dumps({{"seconds": _seconds, "outcome": _outcome, "peak_mb": _peak_kb / 1024}}))
 """
 
 
 @dataclass(frozen=True)
 class Measured:
     seconds: float  # the work alone, without the interpreter's start
-    peak_mb: float  # the process's peak resident memory (Linux: ru_maxrss), interpreter included
+    peak_mb: float  # the process's peak resident memory (Linux: VmHWM), interpreter included
     outcome: str  # "ok", or the exception's type and message
 
 
