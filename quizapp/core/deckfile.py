@@ -302,28 +302,39 @@ def _may_hold_more_nodes_than(text: str, limit: int) -> bool:
     return 1 + 2 * indicators > limit
 
 
+_OPENING_EVENTS = frozenset({yaml.SequenceStartEvent, yaml.MappingStartEvent})
+_CLOSING_EVENTS = frozenset({yaml.SequenceEndEvent, yaml.MappingEndEvent})
+_LEAF_EVENTS = frozenset({yaml.ScalarEvent, yaml.AliasEvent})
+
+
 def _refuse_deep_or_large(text: str, path: str) -> None:
     """Walk the parser's events (iteratively, keeping none) and refuse a node nested deeper than
     MAX_DEPTH, or the first one past MAX_NODES, at its position; YAML syntax errors surface as in
     `compose_yaml`."""
     loader = _loader(text, path)
+    # By exact type, not isinstance: this loop meets up to a million events.
+    opening, closing, leaf = _OPENING_EVENTS, _CLOSING_EVENTS, _LEAF_EVENTS
+    next_event = loader.get_event
     try:
         depth = nodes = 0
-        while (event := loader.get_event()) is not None:
-            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
-                nodes += 1
-                message = None
-                if depth > MAX_DEPTH:
-                    message = f"the YAML is nested more than {MAX_DEPTH} levels deep"
-                elif nodes > MAX_NODES:
-                    message = f"the file holds more than {MAX_NODES:,} YAML values (keys, texts, lists); split it into several files"
-                if message:
-                    mark = event.start_mark
-                    raise DeckFileError([Problem(path, mark.line + 1, mark.column + 1, message)])
-                if isinstance(event, yaml.CollectionStartEvent):
-                    depth += 1
-            elif isinstance(event, yaml.CollectionEndEvent):
+        while (event := next_event()) is not None:
+            kind = type(event)
+            if kind in closing:
                 depth -= 1
+                continue
+            if kind not in opening and kind not in leaf:
+                continue
+            nodes += 1
+            if depth > MAX_DEPTH or nodes > MAX_NODES:
+                message = (
+                    f"the YAML is nested more than {MAX_DEPTH} levels deep"
+                    if depth > MAX_DEPTH
+                    else f"the file holds more than {MAX_NODES:,} YAML values (keys, texts, lists); split it into several files"
+                )
+                mark = event.start_mark
+                raise DeckFileError([Problem(path, mark.line + 1, mark.column + 1, message)])
+            if kind in opening:
+                depth += 1
     finally:
         loader.dispose()
 
