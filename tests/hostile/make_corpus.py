@@ -315,9 +315,9 @@ def _generated_column() -> bytes:
         "collection.anki21",
         ("ALTER TABLE notes RENAME TO old_notes", ()),
         (
-            "CREATE TABLE notes (id integer PRIMARY KEY, guid text NOT NULL, mid integer NOT NULL, mod integer NOT NULL, usn integer NOT NULL, "
+            ("CREATE TABLE notes (id integer PRIMARY KEY, guid text NOT NULL, mid integer NOT NULL, mod integer NOT NULL, usn integer NOT NULL, "
             "tags text NOT NULL, flds text GENERATED ALWAYS AS (hex(zeroblob(100000000))) VIRTUAL, sfld integer NOT NULL, "
-            "csum integer NOT NULL, flags integer NOT NULL, data text NOT NULL)",
+            "csum integer NOT NULL, flags integer NOT NULL, data text NOT NULL)"),
             (),
         ),
         (f"INSERT INTO notes ({columns}) SELECT {columns} FROM old_notes", ()),
@@ -331,8 +331,8 @@ def empty_notes(count: int) -> bytes:
         "reference-legacy.apkg",
         "collection.anki21",
         (
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
-            "INSERT INTO notes SELECT 2000000000000 + i, 'g' || i, (SELECT mid FROM notes LIMIT 1), 0, 0, '', '', '', 0, 0, '' FROM n",
+            ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+            "INSERT INTO notes SELECT 2000000000000 + i, 'g' || i, (SELECT mid FROM notes LIMIT 1), 0, 0, '', '', '', 0, 0, '' FROM n"),
             (count,),
         ),
     )
