@@ -395,3 +395,9 @@ def test_an_anki_deck_over_the_card_limit_is_reported_against_the_package(tmp_pa
         import_file(collection, FIXTURES / "reference-legacy.apkg")
     assert str(caught.value).startswith("'reference-legacy.apkg': the deck ")
     assert "cannot be kept: a deck may hold at most 2 cards" in str(caught.value)
+
+
+def test_the_table_android_adds_to_every_database_is_allowed(tmp_path: Path) -> None:
+    collection = edited_legacy_collection(tmp_path, "CREATE TABLE android_metadata (locale TEXT)", "INSERT INTO android_metadata VALUES ('en_US')")
+    result = import_apkg(write(tmp_path, rezip("reference-legacy.apkg", {"collection.anki21": collection})))
+    assert sum(len(deck.cards) for deck in result.decks) == sum(len(deck.cards) for deck in imported("reference-legacy.apkg", False).decks)

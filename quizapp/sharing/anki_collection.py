@@ -40,11 +40,12 @@ MAX_TEXT_BYTES = 64 * 2**20  # text and blobs across every column of every table
 # a few seconds.
 MAX_READ_SECONDS = 30.0
 _PROGRESS_STEPS = 100_000  # SQLite instructions between two looks at the clock
-# The tables of every Anki schema (11 to 18) and SQLite's own statistics.
+# The tables of every Anki schema (11 to 18), the one Android's SQLite adds to every database
+# (older AnkiDroid exported its collection as it was), and SQLite's own.
 ANKI_TABLES = frozenset({
     "col", "notes", "cards", "revlog", "graves",
     "deck_config", "config", "fields", "templates", "notetypes", "decks", "tags",
-    "sqlite_stat1", "sqlite_stat4", "sqlite_sequence",
+    "android_metadata", "sqlite_stat1", "sqlite_stat4", "sqlite_sequence",
 })  # fmt: skip
 DEFAULT_ROLLOVER_HOUR = 4
 
