@@ -27,11 +27,20 @@ class Problem:
 
 
 class ProblemsError(QuizappError):
-    """A file has one or more problems, each with its position; all of them are in `problems`."""
+    """A file has one or more problems, each with its position; all of them are in `problems`.
+
+    The message lists the first MAX_SHOWN_PROBLEMS, then "and N more": a file with 100,000 bad
+    columns once printed 100,000 lines, burying the first one, which is the one to fix.
+    """
+
+    MAX_SHOWN_PROBLEMS = 50
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        lines = [str(p) for p in self.problems[: self.MAX_SHOWN_PROBLEMS]]
+        if len(self.problems) > len(lines):
+            lines.append(f"and {len(self.problems) - len(lines):,} more")
+        super().__init__("\n".join(lines))
 
 
 class DeckFileError(ProblemsError):

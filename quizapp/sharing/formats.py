@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core.collection import Collection
+from quizapp.core.deck import Deck
 from quizapp.core.deckfile import MAX_FILE_BYTES
-from quizapp.core.errors import QuizappError
+from quizapp.core.errors import DeckFileError, FormatError, QuizappError
 from quizapp.sharing.anki_export import export_apkg
 from quizapp.sharing.anki_import import AnkiImport, import_apkg
 from quizapp.sharing.atomic import write_atomically
@@ -56,7 +57,7 @@ def import_file(collection: Collection, path: Path, options: ImportOptions = Imp
     if suffix == BUNDLE_SUFFIX:
         return FileImport([import_bundle(collection, path)])
     if suffix == ".apkg":
-        return _import_anki(collection, import_apkg(path, with_scheduling=options.with_scheduling))
+        return _import_anki(collection, path, import_apkg(path, with_scheduling=options.with_scheduling))
     if suffix not in IMPORT_SUFFIXES:
         raise QuizappError(f"cannot import '{path.name}': quizapp imports {', '.join(IMPORT_SUFFIXES)} files")
     data = _read_limited(path, MAX_FILE_BYTES)
@@ -66,13 +67,22 @@ def import_file(collection: Collection, path: Path, options: ImportOptions = Imp
         deck = import_csv(data, deck_id=deck_id, title=title, path=str(path))
     else:
         deck = import_quizlet(data, deck_id=deck_id, title=title, term_sep=options.term_sep, card_sep=options.card_sep, path=str(path))
-    return FileImport([install_converted(collection, deck, {})])
+    return FileImport([_install_converted(collection, path, deck, {})])
 
 
-def _import_anki(collection: Collection, package: AnkiImport) -> FileImport:
+def _install_converted(collection: Collection, path: Path, deck: Deck, media: dict[str, bytes]) -> ImportResult:
+    """Install a converted deck; a deck file rule it breaks (too many cards, too large) is told
+    about the file the learner chose, not the deck file it would have become."""
+    try:
+        return install_converted(collection, deck, media)
+    except DeckFileError as error:
+        raise FormatError(f"'{path.name}': the deck '{deck.info.title}' made from it cannot be kept: {error.problems[0].message}") from None
+
+
+def _import_anki(collection: Collection, path: Path, package: AnkiImport) -> FileImport:
     results = []
     for deck in package.decks:
-        result = install_converted(collection, deck, {name: package.media[name] for name in deck.media()})
+        result = _install_converted(collection, path, deck, {name: package.media[name] for name in deck.media()})
         histories = {
             (card_id, sibling): [(review.rating, review.at) for review in schedule.revlog]
             for (deck_id, card_id, sibling), schedule in package.scheduling.items()

@@ -199,6 +199,8 @@ def small_files() -> dict[str, Callable[[], bytes]]:
         # Text for the spreadsheet importers
         "invalid-utf8.csv": lambda: invalid_utf8_text("csv"),
         "invalid-utf8.txt": lambda: invalid_utf8_text("txt"),
+        "nul.csv": lambda: b"id,front,back\nq1,Naloxone,Reverses opioids\nq2,Fentanyl,A strong\x00opioid\n",
+        "nul.txt": lambda: b"Naloxone\tReverses opioids\nFentanyl\tA strong\x00opioid\n",
         # JSON (feed index, class report, and a bundle's manifest)
         "deep-nesting.json": deep_json,
         "duplicate-keys.json": lambda: b'{"format": 1, "format": 1, "generated": "2025-03-01T09:00:00+00:00", "decks": []}',
@@ -342,6 +344,55 @@ def _zstd_members(package: str) -> dict[str, Callable[[bytes], bytes]]:
     return {"compress": zstandard.compress, "decompress": lambda data: zstandard.ZstdDecompressor().decompress(data, max_output_size=2**26)}
 
 
+def _generated_column() -> bytes:
+    """The legacy reference package whose `notes.flds` is a generated column: an expression SQLite
+    evaluates on every read of it (a 200 MB string per note here)."""
+    columns = "id, guid, mid, mod, usn, tags, sfld, csum, flags, data"
+    return _edited_anki(
+        "reference-legacy.apkg",
+        "collection.anki21",
+        ("ALTER TABLE notes RENAME TO old_notes", ()),
+        (
+            ("CREATE TABLE notes (id integer PRIMARY KEY, guid text NOT NULL, mid integer NOT NULL, mod integer NOT NULL, usn integer NOT NULL, "
+            "tags text NOT NULL, flds text GENERATED ALWAYS AS (hex(zeroblob(100000000))) VIRTUAL, sfld integer NOT NULL, "
+            "csum integer NOT NULL, flags integer NOT NULL, data text NOT NULL)"),
+            (),
+        ),
+        (f"INSERT INTO notes ({columns}) SELECT {columns} FROM old_notes", ()),
+        ("DROP TABLE old_notes", ()),
+    )
+
+
+def empty_notes(count: int) -> bytes:
+    """The legacy reference package with `count` more notes, each empty, and no cards."""
+    return _edited_anki(
+        "reference-legacy.apkg",
+        "collection.anki21",
+        (
+            ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+            "INSERT INTO notes SELECT 2000000000000 + i, 'g' || i, (SELECT mid FROM notes LIMIT 1), 0, 0, '', '', '', 0, 0, '' FROM n"),
+            (count,),
+        ),
+    )
+
+
+def many_cards_yaml(cards: int) -> bytes:
+    """A deck file of `cards` tiny basic cards, one per line (120,000 make 7 MB)."""
+    head = "format: 1\ndeck: {id: many, version: 1, title: Many cards}\ncards:\n"
+    return (head + "".join(f"- {{id: c{n}, type: basic, front: f{n}, back: b{n}}}\n" for n in range(cards))).encode()
+
+
+def one_line_yaml(cards: int) -> bytes:
+    """A deck file written as one flow mapping on a single line (170,000 cards make 7 MB)."""
+    items = ",".join(f"{{id: c{n}, type: basic, front: f, back: b}}" for n in range(cards))
+    return ("{format: 1, deck: {id: one-line, version: 1, title: One line}, cards: [" + items + "]}").encode()
+
+
+def many_rows_txt(rows: int) -> bytes:
+    """Quizlet text of `rows` term/definition rows."""
+    return "".join(f"term {n}\tmeaning {n}\n" for n in range(rows)).encode()
+
+
 def generated_files() -> dict[str, Callable[[], bytes]]:
     """Made at test time (big, or derived from the Anki reference packages)."""
     first_note = "UPDATE notes SET flds = ? || char(31) || 'back' WHERE id = (SELECT min(id) FROM notes)"
@@ -369,6 +420,13 @@ def generated_files() -> dict[str, Callable[[], bytes]]:
         "zip-bomb-overlap.apkg": lambda: raw_zip([*_bomb_entries("0", 400 * 2**20), _meta(2), ("collection.anki21", b"x", 0, 1, zlib.crc32(b"x"))], overlap=6),
         "zip-bomb-lying.apkg": lambda: raw_zip([_meta(2), ("collection.anki21", _lying()[0], zipfile.ZIP_DEFLATED, 4096, _lying()[1])]),
         "zstd-bomb.apkg": lambda: zip_bytes([("meta", b"\x08\x03"), ("collection.anki21b", _zstd_bomb())], zipfile.ZIP_STORED),
+        # Costly to read, small to send: a generated column; more rows or values than we hold
+        "generated-column.apkg": _generated_column,
+        "many-notes.apkg": lambda: empty_notes(150_000),
+        "many-cards.yaml": lambda: many_cards_yaml(120_000),
+        "one-line.yaml": lambda: one_line_yaml(170_000),
+        "many-rows.txt": lambda: many_rows_txt(300_000),
+        "many-columns.csv": lambda: ",".join(f"c{n}" for n in range(100_000)).encode() + b"\nq1,Front,Back\n",
     }
 
 
