@@ -21,6 +21,7 @@ from quizapp.core.days import Clock, DayClock, SystemClock, local_timezone
 from quizapp.core.deck import Card, Deck, DeckInfo, Source
 from quizapp.core.decksync import (
     DECK_SUFFIXES,
+    DeckRecord,
     DeckSync,
     DeckUpdate,
     SyncReport,
@@ -28,6 +29,7 @@ from quizapp.core.decksync import (
 )
 from quizapp.core.errors import NotFoundError
 from quizapp.core.options import DeckOptions
+from quizapp.core.origin import Origin
 from quizapp.core.queues import (
     Allowance,
     DueCounts,
@@ -57,7 +59,7 @@ from quizapp.core.store import (
 )
 
 UNDO_LIMIT = 50
-__all__ = ["DECK_SUFFIXES", "Collection", "DeckUpdate", "SyncReport", "fuzz_key"]  # re-exported: callers import them from here
+__all__ = ["DECK_SUFFIXES", "Collection", "DeckRecord", "DeckUpdate", "SyncReport", "fuzz_key"]  # re-exported: callers import them from here
 
 
 @dataclass(frozen=True)
@@ -294,9 +296,30 @@ class Collection:
         """Register the bundled decks and the learner's imported decks."""
         return self._decksync.sync_default_decks()
 
-    def apply_deck(self, deck: Deck, *, source_path: str | None, content_hash: str) -> DeckUpdate:
+    def apply_deck(
+        self, deck: Deck, *, source_path: str | None, content_hash: str, origin: Origin | None = None, adapts: str | None = None
+    ) -> DeckUpdate:
         """Add a deck or update it by card id, in one transaction; see DeckSync.apply_deck."""
-        return self._decksync.apply_deck(deck, source_path=source_path, content_hash=content_hash)
+        return self._decksync.apply_deck(deck, source_path=source_path, content_hash=content_hash, origin=origin, adapts=adapts)
+
+    def deck_record(self, deck_id: str) -> DeckRecord | None:
+        """A deck's version, origin and the bundled deck it adapts, hidden or not; None if the id is free."""
+        return self._decksync.record(deck_id)
+
+    def preview_deck(self, deck: Deck) -> DeckUpdate:
+        """What applying `deck` would change, card by card, without changing anything."""
+        return self._decksync.preview(deck)
+
+    def use_bundled(self, deck_id: str) -> DeckUpdate:
+        """Go back from a teacher's version of a bundled deck to the app's own (progress kept by card id)."""
+        return self._decksync.use_bundled(deck_id)
+
+    def decline_adaptation(self, deck_id: str, key: str) -> None:
+        """The learner keeps the app's deck: this teacher's version is not offered again."""
+        self._decksync.decline_adaptation(deck_id, key)
+
+    def adaptation_declined(self, deck_id: str, key: str) -> bool:
+        return self._decksync.adaptation_declined(deck_id, key)
 
     def deck_ids(self) -> list[str]:
         """Decks that are present, ordered by title."""
@@ -326,7 +349,7 @@ class Collection:
 
     def deck_source_path(self, deck_id: str) -> Path | None:
         row = self.store.query_one("SELECT source_path FROM decks WHERE deck_id = ?", (deck_id,))
-        return Path(row[0]) if row and row[0] else None
+        return self._decksync.resolve(row[0]) if row and row[0] else None
 
     def card(self, key: CardKey) -> Card:
         row = self.store.query_one("SELECT content FROM entries WHERE deck_id = ? AND card_id = ?", key[:2])
