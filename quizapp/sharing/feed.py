@@ -30,7 +30,9 @@ from typing import Any
 from quizapp.core.collection import Collection
 from quizapp.core.deck import Deck
 from quizapp.core.deckfile import DECK_ID, load_deck
+from quizapp.core.decksync import bundled_deck_ids
 from quizapp.core.errors import DeckFileError, Problem, QuizappError
+from quizapp.core.origin import Origin, feed_origin
 from quizapp.sharing.atomic import write_atomically
 from quizapp.sharing.bundle import (
     BUNDLE_SUFFIX,
@@ -67,9 +69,11 @@ class FeedEntry:
     url: str  # relative to the index
     size: int
     sha256: str
+    adapts: str | None = None  # a teacher's version of the bundled deck with this id (the same id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.deck_id, "version": self.version, "title": self.title, "url": self.url, "size": self.size, "sha256": self.sha256}
+        data = {"id": self.deck_id, "version": self.version, "title": self.title, "url": self.url, "size": self.size, "sha256": self.sha256}
+        return {**data, "adapts": self.adapts} if self.adapts else data
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ class FeedIndex:
         seen: set[str] = set()
         for number, item in enumerate(read.array(fields["decks"], "decks", max_items=MAX_FEED_DECKS)):
             where = f"decks[{number}]"
-            entry = read.object(item, where, ("id", "version", "title", "url", "size", "sha256"))
+            entry = read.object(item, where, ("id", "version", "title", "url", "size", "sha256"), ("adapts",))
             deck_id = read.text(entry["id"], f"{where}.id", max_length=64, pattern=DECK_ID, rule="a deck id")
             if deck_id in seen:
                 read.fail(f"{where}.id", f"deck '{deck_id}' is listed twice")
@@ -116,6 +120,7 @@ class FeedIndex:
                     url=url,
                     size=read.integer(entry["size"], f"{where}.size", minimum=1, maximum=MAX_BUNDLE_BYTES),
                     sha256=read.sha256(entry["sha256"], f"{where}.sha256"),
+                    adapts=read.text(entry["adapts"], f"{where}.adapts", max_length=64, pattern=DECK_ID, rule="a deck id") if "adapts" in entry else None,
                 )
             )
         return cls(tuple(entries), generated)
@@ -171,7 +176,10 @@ def publish_files(files: Iterable[Path], out_dir: Path, *, generated: datetime |
         name = f"{deck_id}-v{deck.info.version}{BUNDLE_SUFFIX}"
         bundle_deck_file(file, out / name, created=when)
         data = (out / name).read_bytes()
-        entries.append(FeedEntry(deck_id, deck.info.version, deck.info.title, name, len(data), hashlib.sha256(data).hexdigest()))
+        # A deck under a bundled deck's id is a teacher's version of it: the index says so, and
+        # each learner is asked once whether to use it.
+        adapts = deck_id if deck_id in bundled_deck_ids() else None
+        entries.append(FeedEntry(deck_id, deck.info.version, deck.info.title, name, len(data), hashlib.sha256(data).hexdigest(), adapts))
     index = FeedIndex(tuple(entries), when)
     write_atomically(out / INDEX_NAME, index.to_json())
     return index
@@ -291,17 +299,21 @@ def check_for_updates(
     *,
     progress: Progress | None = None,
     timeout: float = TIMEOUT_SECONDS,
+    confirmed: bool = False,
 ) -> list[FeedUpdate]:
     """Check each feed (default: every subscription) and import the decks that are newer there.
 
-    A feed that cannot be reached, or a deck that fails its checks, is reported in its
-    FeedUpdate's `errors` and does not stop the others. `progress` is called from this thread.
+    A feed that cannot be reached, or a deck that fails its checks or comes from another origin,
+    is reported in its FeedUpdate's `errors` and does not stop the others. A deck that needs the
+    learner's yes (a teacher's version of a bundled deck, or an update that changes safety cards
+    or retires most of a deck) comes back as a result with a confirmation; `confirmed` applies
+    those. `progress` is called from this thread.
     """
     feed_urls = [index_url(u) for u in urls] if urls is not None else [s.url for s in subscriptions(collection)]
-    return [_update_feed(collection, url, progress or (lambda _: None), timeout) for url in feed_urls]
+    return [_update_feed(collection, url, progress or (lambda _: None), timeout, confirmed) for url in feed_urls]
 
 
-def _update_feed(collection: Collection, url: str, progress: Progress, timeout: float) -> FeedUpdate:
+def _update_feed(collection: Collection, url: str, progress: Progress, timeout: float, confirmed: bool) -> FeedUpdate:
     report = FeedUpdate(url)
     progress(UpdateProgress(url, "index"))
     try:
@@ -317,7 +329,9 @@ def _update_feed(collection: Collection, url: str, progress: Progress, timeout: 
         try:
             data = _download(url, entry, progress, timeout)
             progress(UpdateProgress(url, "import", entry.deck_id, entry.size, entry.size))
-            result = _import_listed(collection, data, entry, urllib.parse.urljoin(url, entry.url))
+            # The index's verified signer becomes the key once feeds are signed.
+            origin = feed_origin(url, signer=None)
+            result = _import_listed(collection, data, entry, urllib.parse.urljoin(url, entry.url), origin, confirmed)
         except QuizappError as error:
             report.errors.append(str(error))
             continue
@@ -339,8 +353,8 @@ def _download(feed_url: str, entry: FeedEntry, progress: Progress, timeout: floa
     return data
 
 
-def _import_listed(collection: Collection, data: bytes, entry: FeedEntry, bundle_url: str) -> ImportResult:
+def _import_listed(collection: Collection, data: bytes, entry: FeedEntry, bundle_url: str, origin: Origin, confirmed: bool = False) -> ImportResult:
     bundle = read_bundle(data, name=entry.url)
     if (bundle.deck.id, bundle.deck.info.version) != (entry.deck_id, entry.version):
         raise FeedError(f"{bundle_url} holds '{bundle.deck.id}' v{bundle.deck.info.version}, not '{entry.deck_id}' v{entry.version} as the index says")
-    return install_versioned(collection, bundle.deck, bundle.deck_yaml, bundle.media)
+    return install_versioned(collection, bundle.deck, bundle.deck_yaml, bundle.media, origin, confirmed=confirmed, adapts=entry.adapts)
