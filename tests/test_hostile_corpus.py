@@ -67,6 +67,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "duplicate-keys.json": {"deck": "missing the required key 'cards'", "index": "the key 'format' appears twice", "report": "the key 'format' appears twice", "manifest": "the key 'format' appears twice", **TEXT_REFUSALS},
     "lone-surrogate.json": {"deck": "invalid Unicode character escape", "index": "nickname: holds an unpaired surrogate", "report": "nickname: holds an unpaired surrogate", "manifest": "nickname: holds an unpaired surrogate", **TEXT_REFUSALS},
     "huge-number.json": {"deck": "missing the required key 'cards'", "index": "Exceeds the limit (4300 digits)", "report": "Exceeds the limit (4300 digits)", "manifest": "Exceeds the limit (4300 digits)", **TEXT_REFUSALS},
+    "forged-overdose.quizdeck": {
+        "bundle": "deck 'overdose-response' (bundled with the app) cannot be replaced by an unsigned file (forged-overdose.quizdeck). To keep both, import it as a new deck",
+        "apkg": "is not an Anki package",
+    },
     "not-a-zip.quizdeck": {"bundle": "is not a zip archive", "apkg": "is not a zip archive"},
     "truncated.quizdeck": {"bundle": "is not a zip archive, or it is truncated or damaged", "apkg": "truncated or damaged"},
     "zip-slip.quizdeck": {"bundle": "entry '../../evil.png' uses '..'", "apkg": "entry '../../evil.png' uses '..'"},

@@ -36,7 +36,7 @@ class OriginRefusedError(QuizappError):
     def __init__(self, deck_id: str, installed: Origin, incoming: Origin) -> None:
         self.deck_id, self.installed, self.incoming = deck_id, installed, incoming
         super().__init__(
-            f"deck '{deck_id}' came from {installed.describe()}; {incoming.describe()} cannot replace it. "
+            f"deck '{deck_id}' ({installed.describe()}) cannot be replaced by {incoming.describe()}. "
             "To keep both, import it as a new deck (`quizapp import --as-new FILE`); yours stays as it is"
         )
 
