@@ -85,7 +85,7 @@ class DeckSync:
         data_dir: Path,
         now: Callable[[], datetime],
         today: Callable[[], int],
-        deck_changed: Callable[[str], None],
+        deck_changed: Callable[[str], object],
     ) -> None:
         self._store = store
         self._data_dir = data_dir
