@@ -91,6 +91,7 @@ class ImportResult:
     update: DeckUpdate | None
     notes: tuple[str, ...] = ()
     confirmation: Confirmation | None = None
+    unchanged_because: str = ""  # why nothing changed, when it is not the version
 
     @property
     def changed(self) -> bool:
@@ -102,8 +103,8 @@ class ImportResult:
             return self.update.summary()
         if self.confirmation is not None:
             return f"{self.confirmation.question} ({self.confirmation.changes.summary()}); nothing changed yet"
-        if self.notes:
-            return f"{self.deck_id}: {self.notes[0]}; nothing changed"
+        if self.unchanged_because:
+            return f"{self.deck_id}: {self.unchanged_because}; nothing changed"
         if self.previous_version == self.version:
             return f"{self.deck_id}: you already have v{self.version}; nothing changed"
         return f"{self.deck_id}: you have v{self.previous_version}, newer than this v{self.version}; nothing changed"
@@ -117,6 +118,7 @@ class ImportResult:
             "update": self.update.to_dict() if self.update else None,
             "notes": list(self.notes),
             "confirmation": self.confirmation.to_dict() if self.confirmation else None,
+            "unchanged_because": self.unchanged_because,
             "message": self.message(),
         }
 
@@ -143,8 +145,8 @@ def install_versioned(
     learner's changes anything, and only when the origin may replace the deck (see install).
 
     `adapts` is a feed's declaration that this deck is a teacher's version of the bundled deck
-    with that id. `as_new` installs the deck under a new id beside the learner's."""
-    if as_new:
+    with that id. `as_new` installs the deck under a new id beside a deck that has its id."""
+    if as_new and _id_taken(collection, deck.id):
         deck = _under_new_id(collection, deck)
         deck_yaml = _checked_yaml(deck, media)
     record = collection.deck_record(deck.id)
@@ -170,7 +172,7 @@ def install_converted(
     the same content again changes nothing; changed content becomes the next version and, after
     the learner's yes, updates the deck by card id, so an edited CSV can be imported again.
     """
-    if as_new:
+    if as_new and _id_taken(collection, deck.id):
         deck = _under_new_id(collection, deck)
     elif derived_id:
         deck = _under_own_id(collection, deck, origin)
@@ -285,8 +287,8 @@ def _install_adaptation(
         raise OriginRefusedError(deck.id, BUNDLED, origin)
     previous = record.version if record else None
     if collection.adaptation_declined(deck.id, origin.key):
-        note = "you chose the app's version over this teacher's"
-        return ImportResult(deck.id, deck.info.title, deck.info.version, previous, None, notes=(note,))
+        declined = "you chose the app's version over this teacher's"
+        return ImportResult(deck.id, deck.info.title, deck.info.version, previous, None, unchanged_because=declined)
     if not confirmed:
         title = record.title if record else deck.info.title
         question = (
