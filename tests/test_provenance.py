@@ -188,6 +188,26 @@ def test_a_csv_named_like_the_bundled_deck_gets_its_own_id_and_updates_only_that
     assert overdose_as_it_is(learner) == before
 
 
+def test_deck_files_found_at_start_never_take_a_bundled_deck_or_another_origins_id(learner: Collection, tmp_path: Path) -> None:
+    before = overdose_as_it_is(learner)
+    dropped = imported_decks_dir(learner.data_dir) / OVERDOSE / f"{OVERDOSE}.yaml"  # a copy put in the data folder
+    dropped.parent.mkdir(parents=True)
+    dropped.write_bytes(_forged_yaml())
+    misplaced = imported_decks_dir(learner.data_dir) / "elsewhere" / "small.yaml"
+    misplaced.parent.mkdir()
+    misplaced.write_text(SMALL_DECK)
+    own = tmp_path / "authoring" / "overdose.yaml"  # an author's own file under a bundled id
+    own.parent.mkdir()
+    own.write_bytes(_forged_yaml())
+    report = learner.sync_files([*learner.default_deck_folders(), own])
+    assert sorted(p.message for p in report.problems) == [
+        "deck 'overdose-response' is bundled with the app, so this copy from outside is not used; delete it, or import it with --as-new to keep both",
+        "deck 'overdose-response' is bundled with the app, so this copy from outside is not used; delete it, or import it with --as-new to keep both",
+        "deck 'small' is not in its own folder (the app installs it in decks/small/), so it is not used",
+    ]
+    assert overdose_as_it_is(learner) == before and learner.deck_record("small") is None
+
+
 def test_a_csv_given_a_bundled_id_explicitly_is_refused(learner: Collection, tmp_path: Path) -> None:
     table = tmp_path / "mine.csv"
     table.write_text("id,front,back\nq1,Upper,Stimulant\n")

@@ -179,8 +179,10 @@ class DeckSync:
                 return BUNDLED
             if record.adapts == deck_id:
                 return ""  # the learner uses their teacher's version instead (use_bundled brings it back)
-            return f"the app's deck '{deck_id}' is not loaded: your deck with that id came from {record.origin.describe()}"
+            return f"the app's deck '{deck_id}' is not loaded: you have a deck with that id ({record.origin.describe()})"
         if file.is_relative_to(imported_decks_dir(self._data_dir).resolve()):
+            if file.parent.name != deck_id:
+                return f"deck '{deck_id}' is not in its own folder (the app installs it in decks/{deck_id}/), so it is not used"
             if record is None:
                 # Written but not registered (an install cut short, or an older progress file
                 # restored): the least trusted origin.
@@ -194,7 +196,9 @@ class DeckSync:
             return self._not_bundled(deck_id) if deck_id in bundled_deck_ids() else USER
         if record.origin.kind is OriginKind.USER:
             return USER
-        return f"deck id '{deck_id}' belongs to a deck from {record.origin.describe()}; this file is ignored"
+        if record.origin.kind is OriginKind.BUNDLED:
+            return self._not_bundled(deck_id)
+        return f"deck '{deck_id}' ({record.origin.describe()}) is not replaced by this file; it is ignored"
 
     @staticmethod
     def _not_bundled(deck_id: str) -> str:
