@@ -33,6 +33,8 @@ def _schema_2_folder(data_dir: Path, *, feeds: list[str]) -> Path:
         "overdose-response": str(bundled_decks_dir().resolve() / "overdose-response.yaml"),
         "small": str((imported / "small" / "small.yaml").resolve()),
         "mine": "/home/someone/decks/mine.yaml",
+        # Imported while the data folder was somewhere else (a copied folder, not yet upgraded).
+        "moved": "/old/place/data/decks/moved/moved.yaml",
         # A copy that took a bundled deck's id before decks recorded their origin.
         "how-opioids-act": str((imported / "how-opioids-act" / "how-opioids-act.yaml").resolve()),
     }
@@ -94,10 +96,12 @@ def test_an_upgrade_gives_each_deck_its_origin_and_paths_inside_the_data_folder_
     assert origins["overdose-response"] == (BUNDLED, str(bundled_decks_dir().resolve() / "overdose-response.yaml"))
     assert origins["small"] == (Origin(OriginKind.FEED, feed_url=FEED), "decks/small/small.yaml")  # no key yet: pinned by the first signed update
     assert origins["mine"] == (USER, "/home/someone/decks/mine.yaml")
+    assert origins["moved"] == (Origin(OriginKind.FEED, feed_url=FEED), "decks/moved/moved.yaml")
     # The copy under a bundled id gives way: the app's own file applies again at the next start.
     assert origins["how-opioids-act"] == (BUNDLED, None)
     assert store.query("SELECT path, deck_id FROM deck_files ORDER BY deck_id") == [
         ("/home/someone/decks/mine.yaml", "mine"),
+        ("decks/moved/moved.yaml", "moved"),
         (str(bundled_decks_dir().resolve() / "overdose-response.yaml"), "overdose-response"),
         ("decks/small/small.yaml", "small"),
     ]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core.card_state import CardState, State
-from quizapp.core.datadir import bundled_decks_dir, imported_decks_dir
+from quizapp.core.datadir import bundled_decks_dir
 from quizapp.core.errors import (
     BusyStoreError,
     DamagedStoreError,
@@ -204,14 +204,13 @@ def _schema_v3(db: sqlite3.Connection) -> None:
         """,
     )
     data_dir = Path(db.execute("PRAGMA database_list").fetchone()[2]).resolve().parent
-    imported = imported_decks_dir(data_dir)
     bundled_ids = {path.stem for path in bundled_decks_dir().glob("*.yaml")}
     feeds = json.loads((db.execute("SELECT value FROM settings WHERE key = 'sharing.feeds'").fetchone() or ["[]"])[0])
     # Schema 2 did not record which feed a deck came from: with one class feed it is that feed;
     # with several, the first update from any of them records it (see Origin.decide_update).
     feed_url = feeds[0]["url"] if len(feeds) == 1 else None
     for deck_id, source in db.execute("SELECT deck_id, source_path FROM decks").fetchall():
-        from_imported = source is not None and Path(source).is_relative_to(imported)
+        from_imported = source is not None and _imported_deck_file(source, deck_id) is not None
         if deck_id in bundled_ids:
             # A bundled deck, or a copy that took a bundled deck's id before origins were kept: the
             # app's own file applies again at the next start (progress is kept by card id).
@@ -225,9 +224,16 @@ def _schema_v3(db: sqlite3.Connection) -> None:
             origin = ("user", None)  # a deck file of the learner's own, registered from where it lies
         db.execute("UPDATE decks SET origin_kind = ?, origin_url = ? WHERE deck_id = ?", (*origin, deck_id))
     for table, column in (("deck_files", "path"), ("decks", "source_path")):
-        for (path,) in db.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL").fetchall():
-            if Path(path).is_relative_to(data_dir):
-                db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (Path(path).relative_to(data_dir).as_posix(), path))
+        for path, deck_id in db.execute(f"SELECT {column}, deck_id FROM {table} WHERE {column} IS NOT NULL").fetchall():
+            stored = _imported_deck_file(path, deck_id) or (Path(path).relative_to(data_dir).as_posix() if Path(path).is_relative_to(data_dir) else path)
+            db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ? AND deck_id = ?", (stored, path, deck_id))
+
+
+def _imported_deck_file(path: str, deck_id: str) -> str | None:
+    """An imported deck's file as schema 3 keeps it (relative to the data folder), also when the
+    data folder has moved since: the installer writes `decks/<deck id>/<deck id>.yaml` there."""
+    relative = ("decks", deck_id, f"{deck_id}.yaml")
+    return "/".join(relative) if Path(path).parts[-3:] == relative else None
 
 
 # Each migration takes the schema from version i to i + 1. Append; never edit a released one.
