@@ -144,6 +144,23 @@ def test_a_feed_serving_a_bundled_id_without_declaring_an_adaptation_is_refused(
     assert overdose_as_it_is(learner) == before
 
 
+def test_a_second_feed_cannot_replace_a_deck_the_first_feed_gave(collection: Collection, tmp_path: Path) -> None:
+    sites = []
+    for name, text in (("first", SMALL_DECK), ("second", SMALL_DECK.replace("version: 1", "version: 2").replace("Back one", "Sleep it off"))):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "small.yaml").write_text(text)
+        publish(tmp_path / name, tmp_path / f"{name}-site")
+        sites.append((tmp_path / f"{name}-site").as_uri() + "/")
+        subscribe(collection, sites[-1])
+    first, second = check_for_updates(collection)
+    assert [r.message() for r in first.results] == ["small v1: added with 5 cards"]
+    assert second.results == [] and second.errors == [
+        f"deck 'small' (the class feed at {sites[0]}index.json (not signed yet)) cannot be replaced by the class feed at "
+        f"{sites[1]}index.json (not signed yet). Yours stays as it is"
+    ]
+    assert collection.deck_info("small")[0].version == 1
+
+
 def _forged_yaml() -> bytes:
     import importlib.util
 

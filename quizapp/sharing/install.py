@@ -35,10 +35,9 @@ class OriginRefusedError(QuizappError):
 
     def __init__(self, deck_id: str, installed: Origin, incoming: Origin) -> None:
         self.deck_id, self.installed, self.incoming = deck_id, installed, incoming
-        super().__init__(
-            f"deck '{deck_id}' ({installed.describe()}) cannot be replaced by {incoming.describe()}. "
-            "To keep both, import it as a new deck (`quizapp import --as-new FILE`); yours stays as it is"
-        )
+        from_file = incoming.kind in (OriginKind.SIGNED_FILE, OriginKind.UNSIGNED_FILE)
+        keep_both = "To keep both, import it as a new deck (`quizapp import --as-new FILE`); yours" if from_file else "Yours"
+        super().__init__(f"deck '{deck_id}' ({installed.describe()}) cannot be replaced by {incoming.describe()}. {keep_both} stays as it is")
 
 
 class ConfirmReason(str, Enum):
