@@ -154,10 +154,11 @@ def test_a_second_feed_cannot_replace_a_deck_the_first_feed_gave(collection: Col
         subscribe(collection, sites[-1])
     first, second = check_for_updates(collection)
     assert [r.message() for r in first.results] == ["small v1: added with 5 cards"]
-    assert second.results == [] and second.errors == [
+    refusal = (
         f"deck 'small' (the class feed at {sites[0]}index.json (not signed yet)) cannot be replaced by the class feed at "
         f"{sites[1]}index.json (not signed yet). Yours stays as it is"
-    ]
+    )
+    assert second.results == [] and second.errors == [refusal]
     assert collection.deck_info("small")[0].version == 1
 
 
