@@ -40,6 +40,7 @@ from quizapp.sharing.formats import (
     export_deck,
     import_file,
 )
+from quizapp.sharing.install import ImportResult
 from quizapp.sharing.reports import (
     ReportBox,
     build_report,
@@ -68,6 +69,7 @@ from quizapp.sharing.signing import (
 )
 
 SEPARATOR_NAMES = {"tab": "\t", "newline": "\n", "comma": ",", "semicolon": ";"}
+NEEDS_YES = 3  # exit status: something waits for the learner's --yes; nothing changed
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -170,20 +172,40 @@ def cmd_import(args: argparse.Namespace) -> int:
         title=args.title,
         term_sep=_separator(args.term_sep),
         card_sep=_separator(args.card_sep),
+        confirmed=args.yes,
+        as_new=args.as_new,
     )
     with _open(args) as collection:
         outcome = import_file(collection, args.file, options)
     for warning in outcome.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    waiting = False
     for result in outcome.results:
-        print(result.message())
-        update = result.update
-        if update is not None and not update.is_new_deck:
-            for label, ids in (("new", update.added), ("changed", update.changed), ("retired", update.retired), ("restored", update.restored)):
-                if ids:
-                    print(f"  {label}: {', '.join(ids)}")
+        waiting |= _print_result(result, "")
         for note in result.notes:
             print(f"  {note}")
+    return NEEDS_YES if waiting else 0
+
+
+def _print_result(result: ImportResult, indent: str) -> bool:
+    """Print what an install did or asks; whether it waits for --yes."""
+    if result.confirmation is not None:
+        print(indent + result.confirmation.summary().replace("\n", "\n" + indent))
+        print(f"{indent}nothing changed: run the command again with --yes to apply this", file=sys.stderr)
+        return True
+    print(indent + result.message())
+    update = result.update
+    if update is not None and not update.is_new_deck:
+        for label, ids in (("new", update.added), ("changed", update.changed), ("retired", update.retired), ("restored", update.restored)):
+            if ids:
+                print(f"{indent}  {label}: {', '.join(ids)}")
+    return False
+
+
+def cmd_use_bundled(args: argparse.Namespace) -> int:
+    with _open(args) as collection:
+        update = collection.use_bundled(args.deck)
+    print(f"{update.summary()}: the app's own version again; your progress is kept card by card")
     return 0
 
 
@@ -282,20 +304,20 @@ def cmd_update(args: argparse.Namespace) -> int:
         if not subscriptions(collection):
             print("no class feeds yet; add one with `quizapp subscribe URL`")
             return 0
-        updates = check_for_updates(collection, timeout=args.timeout)
-    failed = False
+        updates = check_for_updates(collection, timeout=args.timeout, confirmed=args.yes)
+    failed = waiting = False
     for update in updates:
         print(f"{update.feed_url}:")
         for note in update.notes:
             print(f"  note: {note}")
         for result in update.results:
-            print(f"  {result.message()}")
+            waiting |= _print_result(result, "  ")
         if update.up_to_date:
             print(f"  up to date: {', '.join(update.up_to_date)}")
         for error in update.errors:
             failed = True
             print(f"  error: {error}", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if failed else NEEDS_YES if waiting else 0
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -437,6 +459,8 @@ def build_parser() -> argparse.ArgumentParser:
     import_.add_argument("--with-scheduling", action="store_true", help=".apkg: turn Anki's review history into FSRS progress")
     import_.add_argument("--deck-id", help=".txt/.tsv/.csv: id of the new deck (default: from the file name)")
     import_.add_argument("--title", help=".txt/.tsv/.csv: title of the new deck (default: the file name)")
+    import_.add_argument("--as-new", action="store_true", help="keep both: install under a new id when a deck from elsewhere has this one's id")
+    _add_yes(import_)
     _add_separators(import_)
     import_.set_defaults(run=cmd_import)
 
@@ -474,6 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     update = commands.add_parser("update", help="download and import what changed in the class feeds")
     _add_timeout(update)
+    _add_yes(update)
     update.set_defaults(run=cmd_update)
 
     serve = commands.add_parser("serve", help="share a published folder on the local network (with a QR code) and take class reports")
@@ -498,6 +523,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_timeout(send)
     send.set_defaults(run=cmd_send_report)
 
+    use_bundled = commands.add_parser("use-bundled", help="go back from your teacher's version of a deck to the one bundled with the app")
+    use_bundled.add_argument("deck", metavar="DECK_ID")
+    use_bundled.set_defaults(run=cmd_use_bundled)
+
     backup_ = commands.add_parser("backup", help=f"back up the progress database now (the app also does it daily; newest {backup.KEEP} kept)")
     backup_.set_defaults(run=cmd_backup)
 
@@ -512,6 +541,15 @@ def _add_separators(command: argparse.ArgumentParser) -> None:
     names = ", ".join(SEPARATOR_NAMES)
     command.add_argument("--term-sep", default="tab", help=f"Quizlet text: between term and definition ({names}, or any text; default tab)")
     command.add_argument("--card-sep", default="newline", help="Quizlet text: between cards (default newline)")
+
+
+def _add_yes(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--yes",
+        action="store_true",
+        help=f"apply what would otherwise only be shown and wait (exit {NEEDS_YES}): replacing an unsigned deck, "
+        "a teacher's version of a bundled deck, or an update that changes safety cards or retires most of a deck",
+    )
 
 
 def _add_timeout(command: argparse.ArgumentParser) -> None:

@@ -28,6 +28,7 @@ from quizapp.sharing.bundle import (
     read_bundle,
 )
 from quizapp.sharing.signing import PublisherKey, create_key
+from quizapp.sharing.install import ConfirmReason
 
 CREATED = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 # The smallest valid PNG is not needed: the loader checks only that the file exists.
@@ -109,8 +110,14 @@ def test_a_newer_version_updates_by_card_id_and_keeps_progress(tmp_path: Path, c
     collection.answer(("small", "b2", 0), Rating.EASY)
     kept = {key: collection.card_state(key) for key in [("small", "b1", 0), ("small", "r1", 0)]}
 
-    result = import_bundle(collection, make_bundle(tmp_path, V2, "small-v2.quizdeck"))
+    v2 = make_bundle(tmp_path, V2, "small-v2.quizdeck")
+    asked = import_bundle(collection, v2)  # an unsigned file has no key to match: the learner decides
+    assert asked.update is None and asked.confirmation is not None
+    assert asked.confirmation.reasons == (ConfirmReason.REPLACES_UNSIGNED,)
+    assert asked.confirmation.changes.summary() == "small v1 → v2: 1 new, 1 changed, 1 retired, 3 unchanged"
+    assert collection.deck_info("small")[0].version == 1
 
+    result = import_bundle(collection, v2, confirmed=True)
     update = result.update
     assert update is not None
     assert (update.added, update.changed, update.retired) == (("n1",), ("b1",), ("b2",))

@@ -61,7 +61,13 @@ def test_import_a_bundle_then_a_newer_one_then_the_same_again(tmp_path: Path, de
     bundle_deck_file(deck_file, tmp_path / "v2.quizdeck")
 
     assert run(capsys, data, "import", tmp_path / "v1.quizdeck") == (0, "small v1: added with 5 cards\n", "")
-    assert run(capsys, data, "import", tmp_path / "v2.quizdeck") == (0, "small v1 → v2: 1 new, 0 changed, 0 retired, 5 unchanged\n  new: n1\n", "")
+    code, out, err = run(capsys, data, "import", tmp_path / "v2.quizdeck")
+    assert (code, err) == (3, "nothing changed: run the command again with --yes to apply this\n")
+    assert out == (
+        "Replace your deck 'Small deck' (small, from an unsigned file (v1.quizdeck)) with this version from an unsigned file (v2.quizdeck)?\n"
+        "small v1 → v2: 1 new, 0 changed, 0 retired, 5 unchanged\n  new: n1\n"
+    )
+    assert run(capsys, data, "import", tmp_path / "v2.quizdeck", "--yes") == (0, "small v1 → v2: 1 new, 0 changed, 0 retired, 5 unchanged\n  new: n1\n", "")
     assert run(capsys, data, "import", tmp_path / "v2.quizdeck") == (0, "small: you already have v2; nothing changed\n", "")
 
 
@@ -98,7 +104,8 @@ def test_quizlet_text_and_csv_import_as_deck_folders_and_reimport_updates(tmp_pa
     assert (data / "decks" / "opioid-terms" / "opioid-terms.yaml").is_file()
     assert run(capsys, data, "import", quizlet, "--term-sep", "comma")[1] == "opioid-terms: you already have v1; nothing changed\n"
     quizlet.write_text("Naloxone,reverses an opioid overdose for a short time\nTolerance,needing more for the same effect\n")
-    assert run(capsys, data, "import", quizlet, "--term-sep", "comma")[1] == "opioid-terms v1 → v2: 0 new, 1 changed, 0 retired, 1 unchanged\n  changed: q-0001\n"
+    assert run(capsys, data, "import", quizlet, "--term-sep", "comma")[0] == 3  # the same file, changed: asks first
+    assert run(capsys, data, "import", quizlet, "--term-sep", "comma", "--yes")[1] == "opioid-terms v1 → v2: 0 new, 1 changed, 0 retired, 1 unchanged\n  changed: q-0001\n"
 
     table = tmp_path / "quick.csv"
     table.write_text("id,front,back\nq1,Upper,Stimulant\nq2,Downer,Depressant\n")

@@ -72,6 +72,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "huge-number.json": {"deck": "missing the required key 'cards'", "index": "Exceeds the limit (4300 digits)", "report": "Exceeds the limit (4300 digits)", "manifest": "Exceeds the limit (4300 digits)", **TEXT_REFUSALS},
     "report-bidi-nickname.json": {"deck": "missing the required key 'deck'", "report": "nickname: holds U+202E (RIGHT-TO-LEFT OVERRIDE); a name may not hold control", **TEXT_REFUSALS},
     "report-forged-counts.json": {"deck": "missing the required key 'deck'", "report": "cards[0].lapses: 9 lapses but only 1 reviews; lapses may not exceed reviews", **TEXT_REFUSALS},
+    "forged-overdose.quizdeck": {
+        "bundle": "deck 'overdose-response' (bundled with the app) cannot be replaced by an unsigned file (forged-overdose.quizdeck). To keep both, import it as a new deck",
+        "apkg": "is not an Anki package",
+    },
     "not-a-zip.quizdeck": {"bundle": "is not a zip archive", "apkg": "is not a zip archive"},
     "truncated.quizdeck": {"bundle": "is not a zip archive, or it is truncated or damaged", "apkg": "truncated or damaged"},
     "zip-slip.quizdeck": {"bundle": "entry '../../evil.png' uses '..'", "apkg": "entry '../../evil.png' uses '..'"},

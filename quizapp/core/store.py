@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core.card_state import CardState, State
+from quizapp.core.datadir import bundled_decks_dir
 from quizapp.core.errors import (
     BusyStoreError,
     DamagedStoreError,
@@ -195,8 +196,57 @@ def _revlog_states_as_columns(db: sqlite3.Connection) -> None:
         db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('revlog', ?)", sequence)  # the log was emptied
 
 
+def _schema_v3(db: sqlite3.Connection) -> None:
+    """v3 (docs/schema.md): each deck records its origin, and deck paths move with the data folder.
+
+    UNRELEASED: until the next release, every store change extends this migration; none is added
+    after it. Its test is tests/test_store_migration.py.
+    """
+    _run_script(
+        db,
+        """
+        ALTER TABLE decks ADD COLUMN origin_kind TEXT NOT NULL DEFAULT 'unsigned_file';
+        ALTER TABLE decks ADD COLUMN origin_key TEXT;
+        ALTER TABLE decks ADD COLUMN origin_url TEXT;
+        ALTER TABLE decks ADD COLUMN origin_file TEXT;
+        ALTER TABLE decks ADD COLUMN adapts TEXT
+        """,
+    )
+    data_dir = Path(db.execute("PRAGMA database_list").fetchone()[2]).resolve().parent
+    bundled_ids = {path.stem for path in bundled_decks_dir().glob("*.yaml")}
+    feeds = json.loads((db.execute("SELECT value FROM settings WHERE key = 'sharing.feeds'").fetchone() or ["[]"])[0])
+    # Schema 2 did not record which feed a deck came from: with one class feed it is that feed;
+    # with several, the first update from any of them records it (see Origin.decide_update).
+    feed_url = feeds[0]["url"] if len(feeds) == 1 else None
+    for deck_id, source in db.execute("SELECT deck_id, source_path FROM decks").fetchall():
+        from_imported = source is not None and _imported_deck_file(source, deck_id) is not None
+        if deck_id in bundled_ids:
+            # A bundled deck, or a copy that took a bundled deck's id before origins were kept: the
+            # app's own file applies again at the next start (progress is kept by card id).
+            if from_imported:
+                db.execute("DELETE FROM deck_files WHERE deck_id = ?", (deck_id,))
+                db.execute("UPDATE decks SET source_path = NULL WHERE deck_id = ?", (deck_id,))
+            origin: tuple[str, str | None] = ("bundled", None)
+        elif from_imported:
+            origin = ("feed", feed_url) if feeds else ("unsigned_file", None)
+        else:
+            origin = ("user", None)  # a deck file of the learner's own, registered from where it lies
+        db.execute("UPDATE decks SET origin_kind = ?, origin_url = ? WHERE deck_id = ?", (*origin, deck_id))
+    for table, column in (("deck_files", "path"), ("decks", "source_path")):
+        for path, deck_id in db.execute(f"SELECT {column}, deck_id FROM {table} WHERE {column} IS NOT NULL").fetchall():
+            stored = _imported_deck_file(path, deck_id) or (Path(path).relative_to(data_dir).as_posix() if Path(path).is_relative_to(data_dir) else path)
+            db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ? AND deck_id = ?", (stored, path, deck_id))
+
+
+def _imported_deck_file(path: str, deck_id: str) -> str | None:
+    """An imported deck's file as schema 3 keeps it (relative to the data folder), also when the
+    data folder has moved since: the installer writes `decks/<deck id>/<deck id>.yaml` there."""
+    relative = ("decks", deck_id, f"{deck_id}.yaml")
+    return "/".join(relative) if Path(path).parts[-3:] == relative else None
+
+
 # Each migration takes the schema from version i to i + 1. Append; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_schema_v1, _revlog_states_as_columns]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_schema_v1, _revlog_states_as_columns, _schema_v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Queues, as in Anki: a column derived from the state and flags, so counting and picking due

@@ -27,6 +27,7 @@ from quizapp.core.collection import Collection
 from quizapp.core.deck import Deck
 from quizapp.core.deckfile import DECK_ID, parse_deck
 from quizapp.core.errors import ArchiveError, QuizappError
+from quizapp.core.origin import file_origin
 from quizapp.sharing.atomic import atomic_output
 from quizapp.sharing.install import ImportResult, install_versioned
 from quizapp.sharing.jsonshape import JsonReader
@@ -286,8 +287,12 @@ def _verified(data: bytes, expected: BundleFile, what: str) -> bytes:
     return data
 
 
-def import_bundle(collection: Collection, source: Path | bytes, *, name: str | None = None) -> ImportResult:
+def import_bundle(
+    collection: Collection, source: Path | bytes, *, name: str | None = None, confirmed: bool = False, as_new: bool = False
+) -> ImportResult:
     """Check a bundle and install it: a newer version updates the deck by card id; the same or an
-    older version changes nothing. Nothing is written unless the whole bundle is valid."""
+    older version changes nothing. Nothing is written unless the whole bundle is valid. Who may
+    replace a deck, and when the learner is asked first: see install.install_versioned."""
     bundle = read_bundle(source, name=name)
-    return install_versioned(collection, bundle.deck, bundle.deck_yaml, bundle.media)
+    origin = file_origin(name or (Path(source).name if not isinstance(source, bytes) else "a bundle"), signer=bundle.signer)
+    return install_versioned(collection, bundle.deck, bundle.deck_yaml, bundle.media, origin, confirmed=confirmed, as_new=as_new)

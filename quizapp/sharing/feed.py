@@ -37,7 +37,9 @@ from typing import Any
 from quizapp.core.collection import Collection
 from quizapp.core.deck import Deck
 from quizapp.core.deckfile import DECK_ID, load_deck
+from quizapp.core.decksync import bundled_deck_ids
 from quizapp.core.errors import DeckFileError, Problem, QuizappError
+from quizapp.core.origin import Origin, feed_origin
 from quizapp.sharing.atomic import write_atomically
 from quizapp.sharing.bundle import (
     BUNDLE_SUFFIX,
@@ -87,9 +89,10 @@ class FeedEntry:
     sha256: str
     description: str = ""
     cards: int | None = None  # None in a format-1 index, which did not say
+    adapts: str | None = None  # a teacher's version of the bundled deck with this id (the same id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.deck_id,
             "version": self.version,
             "title": self.title,
@@ -99,6 +102,7 @@ class FeedEntry:
             "size": self.size,
             "sha256": self.sha256,
         }
+        return {**data, "adapts": self.adapts} if self.adapts else data
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,9 @@ class FeedIndex:
         seen: set[str] = set()
         for number, item in enumerate(read.array(fields["decks"], "decks", max_items=MAX_FEED_DECKS)):
             where = f"decks[{number}]"
-            entry = read.object(item, where, ("id", "version", "title", "url", "size", "sha256", *(("description", "cards") if current else ())))
+            entry = read.object(
+                item, where, ("id", "version", "title", "url", "size", "sha256", *(("description", "cards") if current else ())), ("adapts",)
+            )
             deck_id = read.text(entry["id"], f"{where}.id", max_length=64, pattern=DECK_ID, rule="a deck id")
             if deck_id in seen:
                 read.fail(f"{where}.id", f"deck '{deck_id}' is listed twice")
@@ -154,6 +160,7 @@ class FeedIndex:
                     # Bounded by the index's own size: whatever a deck file allows, publish can list.
                     description=read.optional_text(entry["description"], f"{where}.description", max_length=MAX_INDEX_BYTES) if current else "",
                     cards=read.integer(entry["cards"], f"{where}.cards") if current else None,
+                    adapts=read.text(entry["adapts"], f"{where}.adapts", max_length=64, pattern=DECK_ID, rule="a deck id") if "adapts" in entry else None,
                 )
             )
         signer = verify_document(fields, SIGNATURE_PURPOSE, read) if current else None
@@ -213,7 +220,10 @@ def publish_files(files: Iterable[Path], out_dir: Path, *, generated: datetime |
         bundle_deck_file(file, out / name, created=when, signer=signer)
         data = (out / name).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        entries.append(FeedEntry(deck_id, deck.info.version, deck.info.title, name, len(data), digest, deck.info.description, len(deck.cards)))
+        # A deck under a bundled deck's id is a teacher's version of it: the index says so, and
+        # each learner is asked once whether to use it.
+        adapts = deck_id if deck_id in bundled_deck_ids() else None
+        entries.append(FeedEntry(deck_id, deck.info.version, deck.info.title, name, len(data), digest, deck.info.description, len(deck.cards), adapts))
     index = FeedIndex(tuple(entries), when, signer=signer.public_key if signer else None)
     write_atomically(out / INDEX_NAME, index.to_json(signer))
     return index
@@ -369,18 +379,22 @@ def check_for_updates(
     *,
     progress: Progress | None = None,
     timeout: float = TIMEOUT_SECONDS,
+    confirmed: bool = False,
 ) -> list[FeedUpdate]:
     """Check each feed (default: every subscription) and import the decks that are newer there.
 
-    A feed that cannot be reached, or a deck that fails its checks, is reported in its
-    FeedUpdate's `errors` and does not stop the others. `progress` is called from this thread.
+    A feed that cannot be reached, or a deck that fails its checks or comes from another origin,
+    is reported in its FeedUpdate's `errors` and does not stop the others. A deck that needs the
+    learner's yes (a teacher's version of a bundled deck, or an update that changes safety cards
+    or retires most of a deck) comes back as a result with a confirmation; `confirmed` applies
+    those. `progress` is called from this thread.
     """
     subscribed = {s.url: s for s in subscriptions(collection)}
     feeds = list(subscribed.values()) if urls is None else [subscribed.get(index_url(u)) or Subscription(index_url(u), address_key(u)) for u in urls]
-    return [_update_feed(collection, feed, feed.url in subscribed, progress or (lambda _: None), timeout) for feed in feeds]
+    return [_update_feed(collection, feed, feed.url in subscribed, progress or (lambda _: None), timeout, confirmed) for feed in feeds]
 
 
-def _update_feed(collection: Collection, feed: Subscription, subscribed: bool, progress: Progress, timeout: float) -> FeedUpdate:
+def _update_feed(collection: Collection, feed: Subscription, subscribed: bool, progress: Progress, timeout: float, confirmed: bool) -> FeedUpdate:
     url = feed.url
     report = FeedUpdate(url)
     progress(UpdateProgress(url, "index"))
@@ -406,7 +420,8 @@ def _update_feed(collection: Collection, feed: Subscription, subscribed: bool, p
         try:
             data = _download(url, entry, progress, timeout)
             progress(UpdateProgress(url, "import", entry.deck_id, entry.size, entry.size))
-            result = _import_listed(collection, data, entry, feed)
+            # Decks from this feed belong to its publisher's key (checked against the pinned one).
+            result = _import_listed(collection, data, entry, feed, feed_origin(url, signer=index.signer), confirmed)
         except QuizappError as error:
             report.errors.append(str(error))
             continue
@@ -428,11 +443,13 @@ def _download(feed_url: str, entry: FeedEntry, progress: Progress, timeout: floa
     return data
 
 
-def _import_listed(collection: Collection, data: bytes, entry: FeedEntry, feed: Subscription) -> ImportResult:
+def _import_listed(
+    collection: Collection, data: bytes, entry: FeedEntry, feed: Subscription, origin: Origin, confirmed: bool = False
+) -> ImportResult:
     """Install a downloaded bundle of `feed` (its `key` is the one pinned, if any)."""
     bundle_url = urllib.parse.urljoin(feed.url, entry.url)
     bundle = read_bundle(data, name=entry.url)
     check_signer(bundle.signer, feed.key, bundle_url)
     if (bundle.deck.id, bundle.deck.info.version) != (entry.deck_id, entry.version):
         raise FeedError(f"{bundle_url} holds '{bundle.deck.id}' v{bundle.deck.info.version}, not '{entry.deck_id}' v{entry.version} as the index says")
-    return install_versioned(collection, bundle.deck, bundle.deck_yaml, bundle.media)
+    return install_versioned(collection, bundle.deck, bundle.deck_yaml, bundle.media, origin, confirmed=confirmed, adapts=entry.adapts)

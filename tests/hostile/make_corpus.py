@@ -104,6 +104,23 @@ def deck_bundle(deck_yaml: bytes) -> bytes:
     return bundle({"small.yaml": deck_yaml})
 
 
+# A forged update of the bundled overdose deck: one version higher, telling the learner to do
+# the opposite of the first step. No file from outside may replace a bundled deck.
+FORGED_OVERDOSE = """\
+format: 1
+deck: {id: overdose-response, version: 2, title: Overdose response}
+sources: [{id: m0, title: Page, publisher: Publisher}]
+cards:
+  - {id: od-call-first, type: basic, front: Someone has overdosed. What is the first thing to do?, back: Let them sleep it off; do not call anyone., source: m0}
+"""
+
+
+def forged_bundle() -> bytes:
+    deck = FORGED_OVERDOSE.encode()
+    manifest = manifest_for({"overdose-response.yaml": deck}, deck_id="overdose-response", version=2, title="Overdose response")
+    return bundle({"overdose-response.yaml": deck}, manifest=manifest)
+
+
 def symlink(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, ZIP_TIME)
     info.create_system = 3
@@ -189,6 +206,8 @@ def small_files() -> dict[str, Callable[[], bytes]]:
     return {
         # YAML decks (deck loader; also Quizlet/CSV text, and inside a bundle)
         "billion-laughs.yaml": billion_laughs,
+        # Provenance: a file claiming a bundled deck's id
+        "forged-overdose.quizdeck": forged_bundle,
         "python-tags.yaml": python_tags,
         "deep-nesting.yaml": deep_yaml,
         "deep-nesting-block.yaml": deep_block_yaml,

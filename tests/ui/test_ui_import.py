@@ -115,9 +115,10 @@ def test_a_class_feed_is_followed_updated_and_left(ui: Driver, importer: ImportS
     assert status(importer, "update") == ("extra v1: added with 1 cards\nUp to date: basics", False)
     assert importer.feed_urls == [feed_url] and feed_url in texts(importer.ids.feed_list)
 
-    # The teacher corrects a card and publishes v2.
-    text = (decks / "basics.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 2").replace("Back one", "Back one (corrected)")
-    (decks / "basics.yaml").write_text(text, encoding="utf-8")
+    # The teacher corrects a card of the deck the feed gave and publishes v2 (`basics` the learner
+    # had before: another origin, which the feed could not replace).
+    text = EXTRA_DECK.replace("version: 1", "version: 2").replace("Extra back", "Extra back (corrected)")
+    (decks / "extra.yaml").write_text(text, encoding="utf-8")
     publish(decks, server.root)
     totals: list[float] = []
     importer.bind(update_total=lambda _screen, total: totals.append(total))
@@ -127,10 +128,10 @@ def test_a_class_feed_is_followed_updated_and_left(ui: Driver, importer: ImportS
     finish(importer, "update")
     assert disabled[0] and not disabled[-1], "the button waits while the worker runs"
     message, error = status(importer, "update")
-    assert not error and message.startswith("basics v1 → v2: 0 new, 1 changed, 0 retired, 2 unchanged")
-    assert "Up to date: extra" in message
+    assert not error and message.startswith("extra v1 → v2: 0 new, 1 changed, 0 retired, 0 unchanged")
+    assert "Up to date: basics" in message
     assert any(totals), "the progress bar was told the download's size"
-    assert ui.app.collection.deck_info("basics")[0].version == 2
+    assert ui.app.collection.deck_info("extra")[0].version == 2
 
     row = importer.ids.feed_list.children[0]
     ui.tap(row.ids.unsubscribe)
