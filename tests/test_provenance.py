@@ -67,7 +67,10 @@ def bundled_overdose() -> Deck:
     return load_deck(bundled_decks_dir() / f"{OVERDOSE}.yaml")
 
 
-def teachers_version(version: int = 2, back: str = "Call emergency services right away, then give naloxone if you have it.") -> Deck:
+BUNDLED_VERSION = load_deck(bundled_decks_dir() / f"{OVERDOSE}.yaml").info.version
+
+
+def teachers_version(version: int = BUNDLED_VERSION + 1, back: str = "Call emergency services right away, then give naloxone if you have it.") -> Deck:
     deck = bundled_overdose()
     cards = tuple(replace(card, body=replace(card.body, back=back)) if card.id == "od-call-first" else card for card in deck.cards)  # type: ignore[call-arg]
     return replace(deck, info=replace(deck.info, version=version), cards=cards)
@@ -285,26 +288,26 @@ def test_a_teachers_version_is_asked_once_replaces_the_bundled_deck_with_progres
     assert overdose_as_it_is(learner) == before
 
     used = install_deck(learner, teachers_version(), TEACHER, adapts=OVERDOSE, confirmed=True)
-    assert used.changed and learner.deck_info(OVERDOSE)[0].version == 2
+    assert used.changed and learner.deck_info(OVERDOSE)[0].version == BUNDLED_VERSION + 1
     record = learner.deck_record(OVERDOSE)
     assert record is not None and record.origin == TEACHER and record.adapts == OVERDOSE
     assert learner.card_state(CALL_FIRST) == progress  # progress carries by card id
     report = learner.sync_default_decks()  # the app's own file is set aside, without a warning
-    assert not report.problems and learner.deck_info(OVERDOSE)[0].version == 2
+    assert not report.problems and learner.deck_info(OVERDOSE)[0].version == BUNDLED_VERSION + 1
 
     # The teacher's next version is an ordinary update from that feed (it changes a safety card: asked).
-    third = install_deck(learner, teachers_version(3, "Call emergency services now."), TEACHER, adapts=OVERDOSE)
+    third = install_deck(learner, teachers_version(BUNDLED_VERSION + 2, "Call emergency services now."), TEACHER, adapts=OVERDOSE)
     assert third.confirmation is not None and third.confirmation.reasons == (ConfirmReason.CHANGES_SAFETY,)
     with pytest.raises(OriginRefusedError):  # and another key cannot take it over
-        install_deck(learner, teachers_version(4), OTHER_TEACHER, adapts=OVERDOSE, confirmed=True)
+        install_deck(learner, teachers_version(BUNDLED_VERSION + 3), OTHER_TEACHER, adapts=OVERDOSE, confirmed=True)
 
     back = learner.use_bundled(OVERDOSE)
-    assert back.version == 1 and overdose_as_it_is(learner)[0] == before[0]
+    assert back.version == BUNDLED_VERSION and overdose_as_it_is(learner)[0] == before[0]
     record = learner.deck_record(OVERDOSE)
     assert record is not None and record.origin == BUNDLED and record.adapts is None
     assert learner.card_state(CALL_FIRST) == progress
     assert not learner.sync_default_decks().problems
-    again = install_deck(learner, teachers_version(5), TEACHER, adapts=OVERDOSE)
+    again = install_deck(learner, teachers_version(BUNDLED_VERSION + 4), TEACHER, adapts=OVERDOSE)
     assert again.confirmation is None and not again.changed and "you chose the app's version" in again.message()
 
 
@@ -350,7 +353,7 @@ def test_the_command_refuses_keeps_both_asks_for_yes_and_goes_back(tmp_path: Pat
     forged = HOSTILE / "forged-overdose.quizdeck"
     code, _, err = run("import", forged)
     assert code == 1 and "cannot be replaced by an unsigned file (forged-overdose.quizdeck)" in err and "--as-new" in err
-    assert run("import", "--as-new", forged)[:2] == (0, "overdose-response-2 v2: added with 1 cards\n")
+    assert run("import", "--as-new", forged)[:2] == (0, "overdose-response-2 v99: added with 1 cards\n")
     table = tmp_path / "overdose-response.csv"
     table.write_text("id,front,back\nq1,What first?,Call for help\n")
     assert run("import", table)[:2] == (0, "overdose-response-3 v1: added with 1 cards\n")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from quizapp.core.collection import Collection
 from quizapp.core.datadir import bundled_decks_dir, imported_decks_dir
+from quizapp.core.deckfile import load_deck
 from quizapp.core.decksync import bundled_deck_ids
 from quizapp.core.origin import BUNDLED, USER, Origin, OriginKind
 from quizapp.core.store import (
@@ -125,7 +126,8 @@ def test_the_copy_under_a_bundled_id_gives_way_to_the_apps_deck_with_progress_ke
     with Collection.open(data_dir) as collection:
         report = collection.sync_files([bundled_decks_dir()])
         record = collection.deck_record("how-opioids-act")
-        assert record is not None and record.origin == BUNDLED and record.version == 1
+        bundled_version = load_deck(bundled_decks_dir() / "how-opioids-act.yaml").info.version
+        assert record is not None and record.origin == BUNDLED and record.version == bundled_version
         assert "how-opioids-act" in {update.deck_id for update in report.updates}
         assert collection.deck_source_path("how-opioids-act") == bundled_decks_dir().resolve() / "how-opioids-act.yaml"
 

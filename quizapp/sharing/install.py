@@ -150,6 +150,10 @@ def install_versioned(
         deck_yaml = _checked_yaml(deck, media)
     record = collection.deck_record(deck.id)
     if record is not None and record.present and record.version >= deck.info.version:
+        # Not newer, so nothing would change; but a file from another origin is still told so
+        # plainly, rather than "you already have it", which would vouch for it.
+        if adapts is None and record.origin.decide_update(origin) is UpdateDecision.REFUSE:
+            raise OriginRefusedError(deck.id, record.origin, origin)
         return ImportResult(deck.id, deck.info.title, deck.info.version, record.version, None)
     return _install_from(collection, deck, deck_yaml, media, origin, record, confirmed=confirmed, adapts=adapts)
 

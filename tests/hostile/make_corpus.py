@@ -104,11 +104,11 @@ def deck_bundle(deck_yaml: bytes) -> bytes:
     return bundle({"small.yaml": deck_yaml})
 
 
-# A forged update of the bundled overdose deck: one version higher, telling the learner to do
+# A forged update of the bundled overdose deck: a version far higher than any bundled one, telling the learner to do
 # the opposite of the first step. No file from outside may replace a bundled deck.
 FORGED_OVERDOSE = """\
 format: 1
-deck: {id: overdose-response, version: 2, title: Overdose response}
+deck: {id: overdose-response, version: 99, title: Overdose response}
 sources: [{id: m0, title: Page, publisher: Publisher}]
 cards:
   - {id: od-call-first, type: basic, front: Someone has overdosed. What is the first thing to do?, back: Let them sleep it off; do not call anyone., source: m0}
@@ -117,7 +117,7 @@ cards:
 
 def forged_bundle() -> bytes:
     deck = FORGED_OVERDOSE.encode()
-    manifest = manifest_for({"overdose-response.yaml": deck}, deck_id="overdose-response", version=2, title="Overdose response")
+    manifest = manifest_for({"overdose-response.yaml": deck}, deck_id="overdose-response", version=99, title="Overdose response")
     return bundle({"overdose-response.yaml": deck}, manifest=manifest)
 
 
