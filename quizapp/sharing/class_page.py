@@ -40,6 +40,7 @@ h3{font-size:1.15rem;margin:0 0 4px}
 main{padding:8px 16px 16px;box-sizing:content-box}
 p,li{font-size:1rem}
 code{font:1rem/1.4 ui-monospace,"DejaVu Sans Mono",monospace;word-break:break-all;background:var(--surface);border:1px solid var(--border);border-radius:6px;padding:1px 4px}
+code.block{display:block;padding:8px 12px}
 .button{display:flex;align-items:center;justify-content:center;gap:8px;min-height:48px;min-width:48px;padding:12px 20px;border-radius:12px;font-size:1rem;font-weight:700;text-decoration:none;text-align:center}
 .primary{background:var(--primary);color:var(--primary_text)}
 .secondary{border:2px solid var(--primary);color:var(--primary);background:var(--surface)}
@@ -168,7 +169,7 @@ def _app_section(app: AppPackage | None, chrome: str) -> str:
     by_hand = (
         '<h2 id="by-hand">On a computer, or if nothing opens</h2>'
         "<p>In quizapp choose <b>Add a class feed</b> and enter this address:</p>"
-        '<p><code id="address">the address in the QR code</code></p>'
+        '<code id="address" class="block">the address in the QR code</code>'
         "<p>At a terminal: <code>quizapp subscribe</code> followed by that address.</p>"
     )
     intro = (
@@ -188,7 +189,8 @@ def _app_section(app: AppPackage | None, chrome: str) -> str:
         "<li>If Android says your browser is not allowed to install apps, tap <b>Settings</b>, "
         "turn on <b>Allow from this source</b>, then go back.</li>"
         "<li>Tap <b>Install</b>, then <b>Open</b>, and come back to this page to add the decks.</li></ol>"
-        f'<p class="note">Its SHA-256, also in the signed list of this share: <code>{html.escape(app.sha256)}</code></p>'
+        '<p class="note">Its SHA-256, also in the signed list of this share:</p>'
+        f'<code class="block">{html.escape(app.sha256)}</code>'
     )
     return f"<section{chrome}>{intro}{download}{by_hand}</section>"
 
