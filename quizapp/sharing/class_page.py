@@ -103,8 +103,7 @@ def page_language(decks: Sequence[FeedEntry]) -> str:
     """The language most decks are in (the first deck's among equals); English with no decks."""
     if not decks:
         return PAGE_LANGUAGE
-    counts = Counter(deck.language for deck in decks)
-    return max(counts, key=lambda language: (counts[language], -next(i for i, d in enumerate(decks) if d.language == language)))
+    return Counter(deck.language for deck in decks).most_common(1)[0][0]  # equal counts keep the decks' order
 
 
 @functools.cache
