@@ -26,6 +26,7 @@ from quizapp.core.deckfile import load_deck
 from quizapp.core.errors import DamagedStoreError, DeckFileError, QuizappError
 from quizapp.core.stats import Stats
 from quizapp.sharing.feed import (
+    add_app_package,
     check_for_updates,
     publish,
     published_deck,
@@ -41,6 +42,7 @@ from quizapp.sharing.formats import (
     import_file,
 )
 from quizapp.sharing.install import ImportResult
+from quizapp.sharing.links import SubscribeLink, is_subscribe_link, parse_subscribe_link
 from quizapp.sharing.reports import (
     ReportBox,
     build_report,
@@ -279,12 +281,43 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_subscribe(args: argparse.Namespace) -> int:
+    # A quizapp://subscribe link (the class page's "Open in quizapp") names the same feed and key.
+    address = parse_subscribe_link(args.url).address if is_subscribe_link(args.url) else args.url
+    return _subscribe(args, address)
+
+
+def cmd_open_link(args: argparse.Namespace) -> int:
+    """What opening a quizapp:// link does: say who publishes the feed, and ask before following it."""
+    link = parse_subscribe_link(args.link)
+    print(_link_question(link))
+    if not args.yes:
+        try:
+            answer = input("Subscribe? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not subscribed")
+            return 1
+    return _subscribe(args, link.address)
+
+
+def _link_question(link: SubscribeLink) -> str:
+    lines = [f"A page asks quizapp to follow the class feed at {link.feed_url}"]
+    if link.words is None:
+        lines.append("The link carries no publisher key: quizapp will pin the key the feed is signed with now, and show its words.")
+    else:
+        lines.append(f"Publisher key words: {link.words}")
+        lines.append("Subscribe only if your teacher's screen shows the same six words.")
+    return "\n".join(lines)
+
+
+def _subscribe(args: argparse.Namespace, address: str) -> int:
     with _open(args) as collection:
-        subscription, index = subscribe(collection, args.url, timeout=args.timeout)
+        subscription, index = subscribe(collection, address, timeout=args.timeout)
     print(f"subscribed to {subscription.url} ({len(index.decks)} decks); run `quizapp update` to get them")
     if subscription.key is None:
         print("warning: this feed is not signed, so nothing shows who made its decks; ask your teacher to publish it again with a current quizapp", file=sys.stderr)
-    elif address_key(args.url) is None:
+    elif address_key(address) is None:
         print(f"the address carried no key: this feed is now pinned to the key it is signed with, {describe_key(subscription.key)}")
         print("check these words with your teacher's screen; if they differ, unsubscribe")
     else:
@@ -328,6 +361,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = ShareServer(args.dir, host=args.host, port=args.port, log=lambda line: print(line, flush=True))
     with _open_progress(args) as collection:
         remember_served_dir(collection, server.root)
+    if args.app is not None:
+        package = add_app_package(server.root, args.app, version=args.app_version, signer=load_key(_data_dir(args)))
+        print(f"Offering quizapp {package.version} for Android ({package.size:,} bytes, SHA-256 {package.sha256}) on the class page")
     url = server.start()
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly when a service manager or `kill` asks, as on Ctrl+C
     try:
@@ -487,10 +523,16 @@ def build_parser() -> argparse.ArgumentParser:
         move.add_argument("--passphrase-file", type=Path, metavar="PATH", help="read the passphrase from the first line of PATH (for scripts)")
         move.set_defaults(run=cmd_key)
 
-    subscribe_ = commands.add_parser("subscribe", help="follow a class feed (its URL or the address `quizapp serve` shows)")
+    subscribe_ = commands.add_parser("subscribe", help="follow a class feed (its URL, the address `quizapp serve` shows, or a quizapp:// link)")
     subscribe_.add_argument("url", metavar="URL")
     _add_timeout(subscribe_)
     subscribe_.set_defaults(run=cmd_subscribe)
+
+    open_link = commands.add_parser("open-link", help="open a quizapp://subscribe link: show who publishes the feed, then ask before following it")
+    open_link.add_argument("link", metavar="LINK")
+    open_link.add_argument("--yes", action="store_true", help="do not ask (you checked the publisher's words already)")
+    _add_timeout(open_link)
+    open_link.set_defaults(run=cmd_open_link)
 
     unsubscribe_ = commands.add_parser("unsubscribe", help="stop following a class feed (its decks stay)")
     unsubscribe_.add_argument("url", metavar="URL")
@@ -505,6 +547,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("dir", type=Path, metavar="DIR")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}; 0 picks a free one")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every network)")
+    serve.add_argument("--app", type=Path, metavar="FILE", help="also offer this Android package of quizapp (.apk), for a class with no internet")
+    serve.add_argument("--app-version", metavar="VERSION", help="the package's version, when its file name does not say (such as 0.3.1)")
     serve.set_defaults(run=cmd_serve)
 
     class_report = commands.add_parser("class-report", help="the class's hardest cards, from the reports learners sent")

@@ -93,7 +93,7 @@ def test_publish_writes_a_bundle_per_deck_and_a_signed_index_that_describes_them
     written = json.loads((out / "index.json").read_bytes())
     assert written["format"] == 2 and written["generated"] == "2025-03-01T09:00:00+00:00"
     assert written["decks"][1] == {
-        "id": "small", "version": 1, "title": "Small deck", "description": "", "cards": 5,
+        "id": "small", "version": 1, "title": "Small deck", "description": "", "cards": 5, "language": "en",
         "url": "small-v1.quizdeck", "size": index.decks[1].size, "sha256": index.decks[1].sha256,
     }  # fmt: skip
     assert written["publisher_key"] == TEACHER.public_key and len(written["signature"]) == 86

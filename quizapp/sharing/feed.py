@@ -9,9 +9,13 @@ The index (format 2; format 1 had neither the descriptions, the card counts nor 
 
     {"format": 2, "generated": "2025-03-03T12:00:00+00:00", "decks": [
       {"id": "overdose-response", "version": 2, "title": "Overdose response",
-       "description": "What to do ...", "cards": 28,
+       "description": "What to do ...", "cards": 28, "language": "en",
        "url": "overdose-response-v2.quizdeck", "size": 5120, "sha256": "..."}],
+     "app": {"version": "0.2.0", "url": "quizapp-0.2.0.apk", "size": 31457280, "sha256": "..."},
      "publisher_key": "...", "signature": "..."}
+
+`app` is there only when the share also serves an Android package of quizapp (`serve --app`), for
+a class with no internet; an app following the feed is told when it is newer than itself.
 
 Bundle URLs are relative to the index and may only name files below it, so a feed cannot send
 the app to another host. Every download has an overall deadline and a size cap.
@@ -28,19 +32,22 @@ import hashlib
 import json
 import re
 import urllib.parse
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from quizapp import __version__
+from quizapp.core.appversion import APP_VERSION, is_newer_app
 from quizapp.core.collection import Collection
 from quizapp.core.deck import Deck
-from quizapp.core.deckfile import DECK_ID, load_deck
+from quizapp.core.deckfile import DECK_ID, LANGUAGE, load_deck
 from quizapp.core.decksync import bundled_deck_ids
 from quizapp.core.errors import DeckFileError, Problem, QuizappError
 from quizapp.core.origin import Origin, feed_origin
-from quizapp.sharing.atomic import write_atomically
+from quizapp.sharing.atomic import atomic_output, write_atomically
 from quizapp.sharing.bundle import (
     BUNDLE_SUFFIX,
     MAX_BUNDLE_BYTES,
@@ -67,9 +74,12 @@ SIGNATURE_PURPOSE = "feed index"
 INDEX_NAME = "index.json"
 MAX_INDEX_BYTES = 1 * 2**20
 MAX_FEED_DECKS = 1000
+APP_SUFFIX = ".apk"
+MAX_APP_BYTES = 300 * 2**20
 SETTINGS_KEY = "sharing.feeds"
 
 _RELATIVE_URL = re.compile(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*\Z")
+_VERSION_IN_NAME = re.compile(r"-([0-9]{1,6}(?:\.[0-9]{1,6}){1,3})(?=[-_.])")
 
 
 class FeedError(QuizappError):
@@ -89,6 +99,7 @@ class FeedEntry:
     sha256: str
     description: str = ""
     cards: int | None = None  # None in a format-1 index, which did not say
+    language: str = "en"
     adapts: str | None = None  # a teacher's version of the bundled deck with this id (the same id)
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,6 +109,7 @@ class FeedEntry:
             "title": self.title,
             "description": self.description,
             "cards": self.cards,
+            "language": self.language,
             "url": self.url,
             "size": self.size,
             "sha256": self.sha256,
@@ -106,15 +118,30 @@ class FeedEntry:
 
 
 @dataclass(frozen=True)
+class AppPackage:
+    """An Android package of quizapp that the share serves beside its decks."""
+
+    version: str
+    url: str  # relative to the index
+    size: int
+    sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "url": self.url, "size": self.size, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
 class FeedIndex:
     decks: tuple[FeedEntry, ...]
     generated: datetime
     format: int = FEED_FORMAT
     signer: str | None = None  # the publisher key whose signature was checked; None if unsigned
+    app: AppPackage | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The index without its signature (PublisherKey.sign adds it)."""
-        return {"format": self.format, "generated": self.generated.isoformat(), "decks": [d.to_dict() for d in self.decks]}
+        document = {"format": self.format, "generated": self.generated.isoformat(), "decks": [d.to_dict() for d in self.decks]}
+        return document | {"app": self.app.to_dict()} if self.app else document
 
     def to_json(self, signer: PublisherKey | None = None) -> bytes:
         document = signer.sign(self.to_dict(), SIGNATURE_PURPOSE) if signer else self.to_dict()
@@ -129,7 +156,7 @@ class FeedIndex:
                 f"{source}: feed format {data['format']!r} is not one this app reads (it reads {' and '.join(map(str, READABLE_FEED_FORMATS))}); update quizapp"
             )
         current = isinstance(data, dict) and data.get("format") == FEED_FORMAT
-        fields = read.object(data, "", ("format", "generated", "decks"), (KEY_FIELD, SIGNATURE_FIELD) if current else ())
+        fields = read.object(data, "", ("format", "generated", "decks"), ("app", KEY_FIELD, SIGNATURE_FIELD) if current else ())
         generated_text = read.text(fields["generated"], "generated", max_length=64)
         try:
             generated = datetime.fromisoformat(generated_text)
@@ -140,7 +167,10 @@ class FeedIndex:
         for number, item in enumerate(read.array(fields["decks"], "decks", max_items=MAX_FEED_DECKS)):
             where = f"decks[{number}]"
             entry = read.object(
-                item, where, ("id", "version", "title", "url", "size", "sha256", *(("description", "cards") if current else ())), ("adapts",)
+                item,
+                where,
+                ("id", "version", "title", "url", "size", "sha256", *(("description", "cards") if current else ())),
+                ("adapts", *(("language",) if current else ())),
             )
             deck_id = read.text(entry["id"], f"{where}.id", max_length=64, pattern=DECK_ID, rule="a deck id")
             if deck_id in seen:
@@ -160,11 +190,28 @@ class FeedIndex:
                     # Bounded by the index's own size: whatever a deck file allows, publish can list.
                     description=read.optional_text(entry["description"], f"{where}.description", max_length=MAX_INDEX_BYTES) if current else "",
                     cards=read.integer(entry["cards"], f"{where}.cards") if current else None,
+                    language=read.text(entry["language"], f"{where}.language", max_length=35, pattern=LANGUAGE, rule="a language tag such as 'en' or 'en-GB'")
+                    if "language" in entry
+                    else "en",
                     adapts=read.text(entry["adapts"], f"{where}.adapts", max_length=64, pattern=DECK_ID, rule="a deck id") if "adapts" in entry else None,
                 )
             )
+        app = _read_app(read, fields["app"]) if "app" in fields else None
         signer = verify_document(fields, SIGNATURE_PURPOSE, read) if current else None
-        return cls(tuple(entries), generated, fields["format"], signer)
+        return cls(tuple(entries), generated, fields["format"], signer, app)
+
+
+def _read_app(read: JsonReader, value: Any) -> AppPackage:
+    fields = read.object(value, "app", ("version", "url", "size", "sha256"))
+    url = read.text(fields["url"], "app.url", max_length=300, pattern=_RELATIVE_URL, rule="a file name relative to the index")
+    if ".." in url.split("/") or not url.endswith(APP_SUFFIX):
+        read.fail("app.url", f"'{url}' must name an {APP_SUFFIX} file below the index")
+    return AppPackage(
+        version=read.text(fields["version"], "app.version", max_length=40, pattern=APP_VERSION, rule="an app version such as 0.3.1"),
+        url=url,
+        size=read.integer(fields["size"], "app.size", minimum=1, maximum=MAX_APP_BYTES),
+        sha256=read.sha256(fields["sha256"], "app.sha256"),
+    )
 
 
 def parse_index(data: bytes, source: str = INDEX_NAME) -> FeedIndex:
@@ -223,10 +270,72 @@ def publish_files(files: Iterable[Path], out_dir: Path, *, generated: datetime |
         # A deck under a bundled deck's id is a teacher's version of it: the index says so, and
         # each learner is asked once whether to use it.
         adapts = deck_id if deck_id in bundled_deck_ids() else None
-        entries.append(FeedEntry(deck_id, deck.info.version, deck.info.title, name, len(data), digest, deck.info.description, len(deck.cards), adapts))
+        entries.append(
+            FeedEntry(deck_id, deck.info.version, deck.info.title, name, len(data), digest, deck.info.description, len(deck.cards), deck.info.language, adapts)
+        )
     index = FeedIndex(tuple(entries), when, signer=signer.public_key if signer else None)
     write_atomically(out / INDEX_NAME, index.to_json(signer))
     return index
+
+
+def app_package_version(package: Path) -> str:
+    """The version in an Android package's file name, as buildozer names it
+    (`quizapp-0.3.1-arm64-v8a-debug.apk`); QuizappError when the name carries none."""
+    found = _VERSION_IN_NAME.search(Path(package).name)
+    if found is None:
+        raise QuizappError(f"'{Path(package).name}' does not say which version of quizapp it is; give it with --app-version (such as 0.3.1)")
+    return found.group(1)
+
+
+def add_app_package(out_dir: Path, package: Path, *, version: str | None = None, signer: PublisherKey | None = None) -> AppPackage:
+    """Serve an Android package of quizapp from a published folder: copy it in as
+    `quizapp-<version>.apk` and list its version, size and SHA-256 in index.json, signed again
+    with `signer`, the key the folder was published with (an unsigned folder stays unsigned).
+
+    The package is checked to be an Android package (a zip holding AndroidManifest.xml) of at
+    most MAX_APP_BYTES; the index is written last, so it never names a package not yet copied.
+    """
+    folder, package = Path(out_dir), Path(package)
+    index_path = folder / INDEX_NAME
+    try:
+        index = parse_index(index_path.read_bytes(), str(index_path))
+    except OSError as error:
+        raise QuizappError(f"cannot read {index_path}: {error.strerror or error}; publish the decks first") from None
+    if index.signer is not None and (signer is None or signer.public_key != index.signer):
+        raise QuizappError(
+            f"{index_path} is signed by publisher key {describe_key(index.signer)}, which this computer does not hold; publish the decks again here, then serve"
+        )
+    version = version if version is not None else app_package_version(package)
+    if not APP_VERSION.match(version):
+        raise QuizappError(f"'{version[:40]}' is not an app version (numbers separated by dots, such as 0.3.1)")
+    _check_app_package(package)
+    name = f"quizapp-{version}{APP_SUFFIX}"
+    digest = hashlib.sha256()
+    with package.open("rb") as source, atomic_output(folder / name) as out:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+            out.write(chunk)
+        size = out.tell()
+    listed = AppPackage(version, name, size, digest.hexdigest())
+    index = FeedIndex(index.decks, index.generated, index.format, index.signer, listed)
+    write_atomically(index_path, index.to_json(signer if index.signer else None))
+    return listed
+
+
+def _check_app_package(package: Path) -> None:
+    try:
+        size = package.stat().st_size
+    except OSError as error:
+        raise QuizappError(f"cannot read {package}: {error.strerror or error}") from None
+    if not package.is_file() or size == 0 or size > MAX_APP_BYTES:
+        raise QuizappError(f"{package} is not an app package of at most {MAX_APP_BYTES // 2**20} MB")
+    try:
+        with zipfile.ZipFile(package) as archive:
+            is_android_package = "AndroidManifest.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        is_android_package = False
+    if not is_android_package:
+        raise QuizappError(f"{package} is not an Android package (.apk): it has no AndroidManifest.xml")
 
 
 def published_deck(out_dir: Path, deck_id: str) -> Deck | None:
@@ -361,7 +470,8 @@ class FeedUpdate:
     results: list[ImportResult] = field(default_factory=list)
     up_to_date: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # things the learner should know (a key pinned)
+    notes: list[str] = field(default_factory=list)  # things the learner should know (a key pinned, a newer app)
+    newer_app: AppPackage | None = None  # the share offers a later quizapp than this one
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -370,6 +480,7 @@ class FeedUpdate:
             "up_to_date": list(self.up_to_date),
             "errors": list(self.errors),
             "notes": list(self.notes),
+            "newer_app": self.newer_app.to_dict() if self.newer_app else None,
         }
 
 
@@ -411,6 +522,12 @@ def _update_feed(collection: Collection, feed: Subscription, subscribed: bool, p
             _save_subscription(collection, feed)
         report.notes.append(
             f"this feed is now signed: it is pinned to publisher key {describe_key(index.signer)} from now on; check those words with your teacher"
+        )
+    if index.app is not None and is_newer_app(index.app.version, __version__):
+        report.newer_app = index.app
+        report.notes.append(
+            f"this share offers quizapp {index.app.version} (you have {__version__}): open its page in your browser to install it; "
+            "content fixes and the rules for bundled decks come with app updates"
         )
     for entry in index.decks:
         have = installed_version(collection, entry.deck_id)

@@ -22,7 +22,6 @@ students and for whoever else is on the network:
 
 from __future__ import annotations
 
-import html
 import http.client
 import io
 import json
@@ -48,6 +47,7 @@ import qrcode  # type: ignore[import-untyped]
 from quizapp import __version__
 from quizapp.core.errors import QuizappError
 from quizapp.sharing.bundle import read_bundle
+from quizapp.sharing.class_page import bundled_emergency_steps, render_class_page
 from quizapp.sharing.feed import INDEX_NAME, MAX_INDEX_BYTES, FeedIndex, parse_index
 from quizapp.sharing.reports import (
     MAX_REPORT_BYTES,
@@ -70,7 +70,7 @@ IDLE_TIMEOUT_SECONDS = 20.0
 MAX_CONNECTIONS = 128
 CHUNK_BYTES = 64 * 1024
 MAX_HEAD_BYTES = 16 * 1024  # request line and headers together
-_CONTENT_TYPES = {".json": "application/json", ".quizdeck": "application/zip", ".html": "text/html; charset=utf-8"}
+_CONTENT_TYPES = {".json": "application/json", ".quizdeck": "application/zip", ".html": "text/html; charset=utf-8", ".apk": "application/vnd.android.package-archive"}
 # Reports and withdrawals from one address: a learner sends a few; a flood is cut off at once.
 POST_BURST = 10
 POSTS_PER_MINUTE = 20
@@ -486,21 +486,11 @@ class _Handler(BaseHTTPRequestHandler):
         return file
 
     def _landing_page(self) -> bytes:
-        share = self.server.share
         try:
-            decks = share.index().decks
+            index = self.server.share.index()
         except (OSError, QuizappError):
-            decks = ()
-        address = html.escape(share.url)
-        items = "".join(
-            f'<li><a href="{html.escape(urllib.parse.quote(d.url))}">{html.escape(d.title)}</a> (v{d.version})</li>' for d in decks
-        )
-        return (
-            "<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' content='width=device-width'>"
-            "<title>Class decks</title></head><body><h1>Class decks</h1>"
-            f"<p>In quizapp, choose <b>Add a class feed</b> and enter <code>{address}</code>, "
-            f"or download a deck and open it with quizapp.</p><ul>{items}</ul></body></html>"
-        ).encode()
+            index = None
+        return render_class_page(index, bundled_emergency_steps())
 
     # -- reports --------------------------------------------------------------------------------
 
