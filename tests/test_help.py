@@ -453,3 +453,46 @@ def test_load_help_reads_a_given_path(tmp_path: Path) -> None:
     path.write_bytes(b"title: \xff\n")
     with pytest.raises(DeckFileError, match=r"help\.yaml:1:8: the file is not valid UTF-8"):
         load_help(path)
+
+
+# -- reading the system locale (the platform interface; no Kivy needed) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "en_GB.UTF-8"}, "en_GB.UTF-8"),
+        ({"LC_ALL": "fr_CA.UTF-8", "LC_MESSAGES": "en_US.UTF-8", "LANG": "de_DE.UTF-8"}, "fr_CA.UTF-8"),
+        ({"LC_MESSAGES": "en_IE.UTF-8", "LANG": "en_US.UTF-8"}, "en_IE.UTF-8"),
+        ({"LC_ALL": "C.UTF-8", "LANG": "en_NZ.UTF-8"}, "en_NZ.UTF-8"),  # a placeless C is passed over
+        ({"LC_ALL": "", "LANG": "ja_JP.UTF-8"}, "ja_JP.UTF-8"),
+        ({"LANG": "C.UTF-8"}, "C.UTF-8"),
+        ({}, None),
+    ],
+)
+def test_the_desktop_locale_follows_lc_all_then_lc_messages_then_lang(environ: dict[str, str], expected: str | None) -> None:
+    from quizapp.ui.system_locale import DesktopLocale
+
+    assert DesktopLocale(environ).locale_name() == expected
+
+
+def test_the_android_locale_asks_java_for_the_default_locale_as_a_language_tag(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    from quizapp.ui import system_locale
+
+    class FakeJavaLocale:
+        @staticmethod
+        def getDefault() -> FakeJavaLocale:
+            return FakeJavaLocale()
+
+        def toLanguageTag(self) -> str:
+            return "en-IE"
+
+    fake_jnius = types.SimpleNamespace(autoclass=lambda name: {"java.util.Locale": FakeJavaLocale}[name])
+    monkeypatch.setitem(sys.modules, "jnius", fake_jnius)
+    assert system_locale.AndroidLocale().locale_name() == "en-IE"
+    monkeypatch.setenv("ANDROID_ARGUMENT", "/data/app")
+    assert isinstance(system_locale.system_locale(), system_locale.AndroidLocale)
+    monkeypatch.delenv("ANDROID_ARGUMENT")
+    assert isinstance(system_locale.system_locale(), system_locale.DesktopLocale)

@@ -12,9 +12,10 @@ from kivy.core.window import Window
 from kivy.uix.modalview import ModalView
 from ui_driver import Driver, check_layout, texts
 
+from quizapp.core.errors import DeckFileError, Problem
 from quizapp.core.help import load_help
 from quizapp.ui.headless import pump
-from quizapp.ui.screens.help import LOCAL_NUMBER_TEXT
+from quizapp.ui.screens.help import FALLBACK_TEXT, LOCAL_NUMBER_TEXT
 from quizapp.ui.screens.settings import AUTOMATIC_REGION
 from quizapp.ui.system_locale import FixedLocale
 
@@ -118,3 +119,14 @@ def test_settings_offer_automatic_which_follows_the_device_and_can_be_chosen_aga
     assert ui.app.collection.settings.region == "nz" and ids.region_detail.text == ""
     pick(ui, ids.region_spinner, AUTOMATIC_REGION)
     assert ui.app.collection.settings.region == "" and ids.region_spinner.text == AUTOMATIC_REGION
+
+
+def test_a_broken_help_file_still_says_to_call_the_local_emergency_number_first(ui: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> None:
+        raise DeckFileError([Problem("help.yaml", 1, 1, "broken")])
+
+    monkeypatch.setattr(ui.app, "help_content", broken)
+    ui.tap(ui.screen.ids.top_bar.ids.help_button)
+    ids = ui.screen.ids
+    assert ids.intro.text == FALLBACK_TEXT and on_first_screenful(ids.intro)
+    assert ids.number_panel.parent is None and ids.local_panel.parent is None

@@ -85,7 +85,8 @@ class HelpScreen(AppScreen):
         except DeckFileError:
             self.intro = FALLBACK_TEXT
             for panel in self._panels.values():
-                panel.opacity, panel.disabled = 0, True
+                if panel.parent is not None:
+                    panel.parent.remove_widget(panel)
             return
         self.title = content.title
         self.intro = content.intro
