@@ -9,12 +9,14 @@ from collections.abc import Callable
 
 import pytest
 from kivy.core.window import Window
+from kivy.uix.button import Button
 from kivy.uix.modalview import ModalView
 from ui_driver import Driver, check_layout, texts
 
 from quizapp.core.errors import DeckFileError, Problem
 from quizapp.core.help import load_help
 from quizapp.ui.headless import pump
+from quizapp.ui.screens import help as help_module
 from quizapp.ui.screens.help import FALLBACK_TEXT, LOCAL_NUMBER_TEXT
 from quizapp.ui.screens.settings import AUTOMATIC_REGION
 from quizapp.ui.system_locale import FixedLocale
@@ -130,3 +132,20 @@ def test_a_broken_help_file_still_says_to_call_the_local_emergency_number_first(
     ids = ui.screen.ids
     assert ids.intro.text == FALLBACK_TEXT and on_first_screenful(ids.intro)
     assert ids.number_panel.parent is None and ids.local_panel.parent is None
+
+
+def test_on_a_phone_each_number_has_a_button_that_opens_the_dialer_or_messages(ui: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[tuple[str, str]] = []
+    monkeypatch.setattr(help_module, "platform", "android")
+    monkeypatch.setattr(help_module, "open_dialer", lambda number: opened.append(("dial", number)))
+    monkeypatch.setattr(help_module, "open_messages", lambda number: opened.append(("text", number)))
+    screen = open_help(ui, "en_US.UTF-8")
+    buttons = {button.text: button for button in screen.walk() if isinstance(button, Button) and button.text.startswith(("Call ", "Text "))}
+    assert set(buttons) == {"Call 911", "Call 988", "Text 988"}
+    for name in ("Call 911", "Call 988", "Text 988"):
+        ui.tap(buttons[name])
+    assert opened == [("dial", "911"), ("dial", "988"), ("text", "988")]
+    pick(ui, screen.ids.region_spinner, "United Kingdom")  # Samaritans take calls only
+    assert [b.text for b in screen.ids.crisis_buttons.children] == ["Call 116 123"]
+    pick(ui, screen.ids.region_spinner, "European Union (other countries)")  # no crisis line listed
+    assert not screen.ids.crisis_buttons.children

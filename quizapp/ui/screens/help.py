@@ -27,13 +27,22 @@ LOCAL_NUMBER_TEXT = "Call your local emergency number"
 CHOOSE_REGION = "Choose your region"
 
 
-def open_dialer(number: str) -> None:
-    """Open Android's dialer with the number filled in (ACTION_DIAL needs no permission)."""
+def _start_activity(action: str, uri: str) -> None:
     from jnius import autoclass  # pyjnius ships with every python-for-android build
 
     intent_class = autoclass("android.content.Intent")
-    uri = autoclass("android.net.Uri").parse("tel:" + number.replace(" ", ""))
-    autoclass("org.kivy.android.PythonActivity").mActivity.startActivity(intent_class(intent_class.ACTION_DIAL, uri))
+    intent = intent_class(getattr(intent_class, action), autoclass("android.net.Uri").parse(uri))
+    autoclass("org.kivy.android.PythonActivity").mActivity.startActivity(intent)
+
+
+def open_dialer(number: str) -> None:
+    """Open Android's dialer with the number filled in (ACTION_DIAL needs no permission)."""
+    _start_activity("ACTION_DIAL", "tel:" + number.replace(" ", ""))
+
+
+def open_messages(number: str) -> None:
+    """Open Android's messaging app with a text to the number started (needs no permission)."""
+    _start_activity("ACTION_SENDTO", "smsto:" + number.replace(" ", ""))
 
 
 def contact_source(contact: Contact) -> str:
@@ -54,6 +63,7 @@ class HelpScreen(AppScreen):
     crisis_number = StringProperty()
     crisis_how = StringProperty()  # "Call or text"; for a region without a crisis line, what to do
     crisis_source = StringProperty()
+    crisis_can_text = BooleanProperty(False)
     numbers_note = StringProperty()
     steps = StringProperty()
     disclaimer = StringProperty()
@@ -67,11 +77,28 @@ class HelpScreen(AppScreen):
         self._panels = {True: self.ids.number_panel.__self__, False: self.ids.local_panel.__self__}
         self.ids.page.remove_widget(self._panels[not self.region_known])
         self.bind(region_known=self._swap_panels)
-        if platform == "android":  # only a phone can dial
-            dial_button = Factory.DialButton()
-            self.bind(number=lambda _screen, number: setattr(dial_button, "text", f"Call {number}"))
-            dial_button.bind(on_release=lambda _button: open_dialer(self.number))
-            self.ids.emergency_box.add_widget(dial_button)
+        if platform == "android":  # only a phone can dial or text
+            self._add_phone_buttons()
+
+    def _add_phone_buttons(self) -> None:
+        """"Call 911" under the emergency number; "Call 988" and, where it takes texts, "Text 988"
+        under the crisis line. Each opens the phone's own app with the number filled in."""
+        call_emergency = Factory.DialButton(on_release=lambda _button: open_dialer(self.number))
+        self.bind(number=lambda _screen, number: setattr(call_emergency, "text", f"Call {number}"))
+        self.ids.emergency_box.add_widget(call_emergency)
+        call_crisis = Factory.DialButton(on_release=lambda _button: open_dialer(self.crisis_number))
+        text_crisis = Factory.DialButton(on_release=lambda _button: open_messages(self.crisis_number))
+        row = self.ids.crisis_buttons
+
+        def show_crisis_buttons(*_args: Any) -> None:
+            row.clear_widgets()
+            call_crisis.text, text_crisis.text = f"Call {self.crisis_number}", f"Text {self.crisis_number}"
+            if self.crisis_number:
+                row.add_widget(call_crisis)
+            if self.crisis_number and self.crisis_can_text:
+                row.add_widget(text_crisis)
+
+        self.bind(crisis_number=show_crisis_buttons, crisis_can_text=show_crisis_buttons)
 
     def _swap_panels(self, _screen: HelpScreen, known: bool) -> None:
         page, old = self.ids.page, self._panels[not known]
@@ -102,10 +129,12 @@ class HelpScreen(AppScreen):
         if region is None:
             self.region_name = self.number = self.note = self.number_source = ""
             self.crisis_name = self.crisis_number = self.crisis_how = self.crisis_source = ""
+            self.crisis_can_text = False
             return
         emergency, crisis = region.emergency, region.crisis
         self.region_name = region.name
         self.number, self.note, self.number_source = emergency.number, emergency.note, contact_source(emergency)
+        self.crisis_can_text = crisis is not None and "text" in crisis.reach
         if crisis is None:
             self.crisis_name = self.crisis_number = self.crisis_source = ""
             self.crisis_how = f"No crisis line is listed for this region. If someone is in danger, call {emergency.number}."
