@@ -41,7 +41,7 @@ from kivy.utils import platform
 from quizapp.core.collection import DECK_SUFFIXES, Collection
 from quizapp.core.datadir import ENV_VAR, default_data_dir
 from quizapp.core.errors import QuizappError, StoreError
-from quizapp.core.help import HelpContent, load_help
+from quizapp.core.help import HelpContent, Region, load_help
 from quizapp.core.settings import Settings
 from quizapp.ui.android_share import (
     DeckReceiver,
@@ -50,6 +50,7 @@ from quizapp.ui.android_share import (
     share_deck,
 )
 from quizapp.ui.opening import Opening
+from quizapp.ui.system_locale import SystemLocale, system_locale
 from quizapp.ui.theme import ASSETS_DIR, Theme, register_fonts
 from quizapp.ui.widgets import AppScreen
 from quizapp.ui.worker import run_in_background
@@ -119,10 +120,11 @@ class QuizApp(App):
         data_dir: Path | None = None,
         collection_factory: CollectionFactory | None = None,
         deck_folders: Sequence[Path] | None = None,
+        locale: SystemLocale | None = None,
         **kwargs: Any,
     ) -> None:
-        """`data_dir`, `collection_factory` and `deck_folders` let tests and the screenshot
-        script use a temporary folder, a fixed clock and their own decks."""
+        """`data_dir`, `collection_factory`, `deck_folders` and `locale` let tests and the
+        screenshot script use a temporary folder, a fixed clock, their own decks and a set locale."""
         super().__init__(**kwargs)
         self.title = "quizapp"
         self.icon = str(ASSETS_DIR / "icon.png")
@@ -133,6 +135,8 @@ class QuizApp(App):
         self._loader: threading.Thread | None = None
         self._stopping = threading.Event()
         self._help: HelpContent | None = None
+        # Where "Get help now" finds the learner's region while they have not chosen one.
+        self.system_locale = locale or system_locale()
         self._saved_stack: list[dict[str, Any]] = []
         self._collection: Collection | None = None
         # The settings in use while no collection is open (the recovery screen and its help).
@@ -406,6 +410,11 @@ class QuizApp(App):
         if self._help is None:
             self._help = load_help()
         return self._help
+
+    def help_region(self) -> Region | None:
+        """The region "Get help now" shows: the learner's choice, or with none chosen the one the
+        system locale names, or None (the screen then asks them to call their local number)."""
+        return self.help_content().region_for(self.settings.region, self.system_locale.locale_name())
 
     # -- settings ---------------------------------------------------------------------------------------
 
