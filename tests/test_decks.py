@@ -415,3 +415,61 @@ def test_cloze_deletions_are_short_enough_to_type(decks: dict[Path, Deck]) -> No
         if len(deletion.text.split()) > 2
     ]
     assert long_deletions == []
+
+
+# -- second review (issue 14) -----------------------------------------------------------------------
+
+# How fast a route gets heroin to the brain reads as information about use: the decks teach the
+# risk of a route (injecting and smoking raise the risk of opioid use disorder), never its speed.
+ROUTE_SPEED = re.compile(
+    r"\b(?:fastest|quickest|faster|quicker|most quickly|more quickly)\b[^.;:]*\bbrain\b"
+    r"|\bbrain\b[^.;:]*\b(?:fastest|quickest|faster|quicker|most quickly|more quickly)\b",
+    re.IGNORECASE,
+)
+# Learners never see the source pages, so a card cannot point at "the listed signs" or "both lists".
+UNSEEN_LIST = re.compile(r"\blisted\b|\bboth lists\b|\bthe lists?\b|\bone list\b|\blisted among\b", re.IGNORECASE)
+# Words that make a true/false statement sound absolute. If they only ever appear in false
+# statements, a learner can answer by the wording alone.
+ABSOLUTE = re.compile(r"\b(?:only|must|every|always|never|cannot|no need|pointless|unaffected)\b", re.IGNORECASE)
+ABSOLUTE_FALSE_SHARE = 0.7  # at most this share of the statements with an absolute word may be false
+
+
+def flagged_texts(decks: dict[Path, Deck], pattern: re.Pattern[str]) -> list[str]:
+    return [
+        f"{deck.info.id}/{card.id}: {text}" for deck, card in all_cards(decks) for text in card_texts(card) if pattern.search(text)
+    ]
+
+
+def test_no_card_says_which_route_reaches_the_brain_fastest(decks: dict[Path, Deck]) -> None:
+    assert flagged_texts(decks, ROUTE_SPEED) == []
+
+
+def test_the_route_speed_check_catches_a_speed_claim() -> None:
+    assert ROUTE_SPEED.search("Injecting and smoking are the routes that get heroin to the brain fastest.")
+    assert ROUTE_SPEED.search("Smoking gets heroin to the brain more quickly than snorting.")
+    assert not ROUTE_SPEED.search("Injecting and smoking raise the risk of opioid use disorder.")
+    assert not ROUTE_SPEED.search("The brain quickly adapts to the drug.")
+
+
+def test_no_card_points_at_a_list_the_learner_never_sees(decks: dict[Path, Deck]) -> None:
+    assert flagged_texts(decks, UNSEEN_LIST) == []
+
+
+def absolute_false_share(cards: list[Card]) -> float | None:
+    worded = [card.body.truth for card in cards if card.type is CardType.TRUEFALSE and ABSOLUTE.search(card.body.statement)]
+    return sum(not truth for truth in worded) / len(worded) if worded else None
+
+
+def test_absolute_wording_does_not_give_away_false_statements(decks: dict[Path, Deck]) -> None:
+    share = absolute_false_share([card for _, card in all_cards(decks)])
+    assert share is None or share <= ABSOLUTE_FALSE_SHARE, f"{share:.0%} of the statements with 'only', 'never'… are false"
+
+
+def test_the_absolute_check_counts_false_statements_with_absolute_words() -> None:
+    def statement(text: str, truth: bool) -> Card:
+        line = f"  - {{id: s{abs(hash(text))}, type: truefalse, statement: '{text}', truth: {str(truth).lower()}}}\n"
+        return parse_deck(f"format: 1\ndeck: {{id: demo, version: 1, title: Demo}}\ncards:\n{line}").cards[0]
+
+    cards = [statement("It only happens at night.", False), statement("It never stops.", False), statement("It always helps.", True)]
+    assert absolute_false_share(cards) == 2 / 3
+    assert absolute_false_share([statement("It happens at night.", False)]) is None
