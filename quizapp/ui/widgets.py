@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.factory import Factory
 from kivy.lang import Builder
@@ -24,6 +25,7 @@ from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.spinner import Spinner
 from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
@@ -62,7 +64,9 @@ class OptionButton(AppButton):
     """An answer option; after checking it shows whether it was right, with a mark and a colour."""
 
     label = StringProperty()
-    mark = OptionProperty("", options=["", "selected", "right", "wrong"])
+    # right / wrong: what the learner picked, checked; missed: a right option they did not pick;
+    # used: a match choice already given to an item.
+    mark = OptionProperty("", options=["", "selected", "right", "wrong", "missed", "used"])
 
 
 class AppSpinner(Spinner):
@@ -88,6 +92,42 @@ class Panel(BoxLayout):
 class Page(BoxLayout):
     """The scrolling column of a screen, as tall as its content; on wide windows the column
     keeps a readable width in the middle."""
+
+
+# How long after a verdict appears its page may still grow (labels measure their text on the
+# next frames) and be scrolled again to keep the verdict at the top.
+_SETTLE_SECONDS = 0.5
+
+
+def scroll_to_top_of(scroll: ScrollView, widget: Widget, padding: float = dp(8), *, only_if_hidden: bool = False) -> None:
+    """Scroll so that `widget` (inside the scroll's page) stands at the top of the visible part,
+    with what follows it below, or as near the top as the page allows; with `only_if_hidden`,
+    only when its top is out of view.
+
+    Used for a verdict after Check: the learner's eye goes to the verdict and the right answer
+    under it, not to the controls they have just used. Labels get their heights over the next
+    frames, so the scroll is applied again while the page settles.
+    """
+    page = scroll.children[0] if scroll.children else None
+    if page is None:
+        return
+
+    def apply(*_args: Any) -> None:
+        if widget.parent is None:
+            return
+        room = page.height - scroll.height
+        if room <= 0:
+            return
+        # Page and its boxes are not relative layouts: the widget's coordinates are the page's.
+        offset = max(0.0, page.top - widget.top - padding)
+        shown_from = (1 - scroll.scroll_y) * room  # the page's top edge down to the view's top
+        if only_if_hidden and shown_from <= offset + padding <= shown_from + scroll.height:
+            return
+        scroll.scroll_y = max(0.0, min(1.0, 1 - offset / room))
+
+    page.fbind("height", apply)
+    apply()
+    Clock.schedule_once(lambda _dt: (apply(), page.funbind("height", apply)), _SETTLE_SECONDS)
 
 
 class TopBar(BoxLayout):
