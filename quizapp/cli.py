@@ -6,22 +6,27 @@ Every command calls the same core API as the app; nothing here is needed by the 
 from __future__ import annotations
 
 import argparse
+import getpass
 import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TextIO
 
 from quizapp import __version__
 from quizapp.core import backup
 from quizapp.core.collection import Collection
+from quizapp.core.controls import escape_controls
 from quizapp.core.datadir import ENV_VAR, bundled_decks_dir, default_data_dir
 from quizapp.core.days import SystemClock
 from quizapp.core.deckfile import load_deck
 from quizapp.core.errors import DamagedStoreError, DeckFileError, QuizappError
 from quizapp.core.stats import Stats
 from quizapp.sharing.feed import (
+    add_app_package,
     check_for_updates,
     publish,
     published_deck,
@@ -36,8 +41,12 @@ from quizapp.sharing.formats import (
     export_deck,
     import_file,
 )
+from quizapp.sharing.install import ImportResult
+from quizapp.sharing.links import SubscribeLink, is_subscribe_link, parse_subscribe_link
 from quizapp.sharing.reports import (
+    ReportBox,
     build_report,
+    build_withdrawal,
     format_table,
     hardest_cards,
     load_reports,
@@ -46,16 +55,38 @@ from quizapp.sharing.reports import (
     reported_decks,
     reports_dir_for,
     send_report,
+    withdraw_report,
 )
 from quizapp.sharing.server import DEFAULT_PORT, ShareServer, lan_address, qr_text
+from quizapp.sharing.signing import (
+    address_key,
+    create_key,
+    describe_key,
+    export_key,
+    import_key,
+    key_path,
+    keyed_address,
+    load_key,
+    load_or_create_key,
+)
 
 SEPARATOR_NAMES = {"tab": "\t", "newline": "\n", "comma": ",", "semicolon": ";"}
+NEEDS_YES = 3  # exit status: something waits for the learner's --yes; nothing changed
 
 Command = Callable[[argparse.Namespace], int]
 
 
-def _open(args: argparse.Namespace) -> Collection:
+def _open_progress(args: argparse.Namespace) -> Collection:
+    """The collection, with a warning when its database lacks answers already acknowledged."""
     collection = Collection.open(args.data_dir)
+    if collection.store.open_warning:
+        print(f"warning: {collection.store.open_warning}", file=sys.stderr)
+    return collection
+
+
+def _open(args: argparse.Namespace) -> Collection:
+    """The collection with the bundled and imported decks registered."""
+    collection = _open_progress(args)
     report = collection.sync_default_decks()
     for problem in report.problems:
         print(f"warning: {problem}", file=sys.stderr)
@@ -143,20 +174,40 @@ def cmd_import(args: argparse.Namespace) -> int:
         title=args.title,
         term_sep=_separator(args.term_sep),
         card_sep=_separator(args.card_sep),
+        confirmed=args.yes,
+        as_new=args.as_new,
     )
     with _open(args) as collection:
         outcome = import_file(collection, args.file, options)
     for warning in outcome.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    waiting = False
     for result in outcome.results:
-        print(result.message())
-        update = result.update
-        if update is not None and not update.is_new_deck:
-            for label, ids in (("new", update.added), ("changed", update.changed), ("retired", update.retired), ("restored", update.restored)):
-                if ids:
-                    print(f"  {label}: {', '.join(ids)}")
+        waiting |= _print_result(result, "")
         for note in result.notes:
             print(f"  {note}")
+    return NEEDS_YES if waiting else 0
+
+
+def _print_result(result: ImportResult, indent: str) -> bool:
+    """Print what an install did or asks; whether it waits for --yes."""
+    if result.confirmation is not None:
+        print(indent + result.confirmation.summary().replace("\n", "\n" + indent))
+        print(f"{indent}nothing changed: run the command again with --yes to apply this", file=sys.stderr)
+        return True
+    print(indent + result.message())
+    update = result.update
+    if update is not None and not update.is_new_deck:
+        for label, ids in (("new", update.added), ("changed", update.changed), ("retired", update.retired), ("restored", update.restored)):
+            if ids:
+                print(f"{indent}  {label}: {', '.join(ids)}")
+    return False
+
+
+def cmd_use_bundled(args: argparse.Namespace) -> int:
+    with _open(args) as collection:
+        update = collection.use_bundled(args.deck)
+    print(f"{update.summary()}: the app's own version again; your progress is kept card by card")
     return 0
 
 
@@ -167,18 +218,110 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(args.data_dir) if args.data_dir is not None else default_data_dir()
+
+
+def _made_key_note(data_dir: Path) -> str:
+    return f"made your publisher key, kept in {key_path(data_dir)} (readable by you only); back it up with `quizapp key export FILE`"
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    data_dir = _data_dir(args)
+    key = create_key(data_dir)
+    print(_made_key_note(data_dir))
+    print(f"publisher key {describe_key(key.public_key)}")
+    return 0
+
+
+def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+    """From --passphrase-file (its first line), else asked without echo (twice when choosing one)."""
+    if args.passphrase_file is not None:
+        try:
+            lines = args.passphrase_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise QuizappError(f"cannot read the passphrase from {args.passphrase_file}: {error}") from None
+        return lines[0] if lines else ""
+    passphrase = getpass.getpass("Passphrase: ")
+    if confirm and getpass.getpass("The same passphrase again: ") != passphrase:
+        raise QuizappError("the two passphrases differ; nothing was written")
+    return passphrase
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    data_dir = _data_dir(args)
+    if args.action == "import":
+        imported, changed = import_key(data_dir, args.file, _passphrase(args, confirm=False))
+        print(f"{'imported' if changed else 'this data folder already has'} publisher key {describe_key(imported.public_key)}")
+        return 0
+    key = load_key(data_dir)
+    if key is None:
+        raise QuizappError("this data folder has no publisher key yet; `quizapp keygen` or `quizapp publish` makes one")
+    if args.action == "export":
+        target = export_key(key, args.file, _passphrase(args, confirm=True))
+        print(f"wrote {target}: publisher key {describe_key(key.public_key)}, protected by your passphrase")
+        print("on the new computer: `quizapp key import FILE`; keep the file and the passphrase apart")
+    else:
+        print(f"publisher key {describe_key(key.public_key)}")
+        print(f"full key (feed addresses end in #key=…): {key.public_key}")
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
-    index = publish(args.decks_dir, args.out_dir)
+    data_dir = _data_dir(args)
+    key, made = load_or_create_key(data_dir)
+    if made:
+        print(_made_key_note(data_dir))
+    index = publish(args.decks_dir, args.out_dir, signer=key)
     for entry in index.decks:
         print(f"{entry.url}: '{entry.deck_id}' v{entry.version}, {entry.size:,} bytes")
-    print(f"wrote {Path(args.out_dir) / 'index.json'} with {len(index.decks)} decks")
+    print(f"wrote {Path(args.out_dir) / 'index.json'} with {len(index.decks)} decks, signed by publisher key {describe_key(key.public_key)}")
+    print(f"learners subscribe to the address you upload it to, followed by {keyed_address('', key.public_key)}")
     return 0
 
 
 def cmd_subscribe(args: argparse.Namespace) -> int:
+    # A quizapp://subscribe link (the class page's "Open in quizapp") names the same feed and key.
+    address = parse_subscribe_link(args.url).address if is_subscribe_link(args.url) else args.url
+    return _subscribe(args, address)
+
+
+def cmd_open_link(args: argparse.Namespace) -> int:
+    """What opening a quizapp:// link does: say who publishes the feed, and ask before following it."""
+    link = parse_subscribe_link(args.link)
+    print(_link_question(link))
+    if not args.yes:
+        try:
+            answer = input("Subscribe? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not subscribed")
+            return 1
+    return _subscribe(args, link.address)
+
+
+def _link_question(link: SubscribeLink) -> str:
+    lines = [f"A page asks quizapp to follow the class feed at {link.feed_url}"]
+    if link.words is None:
+        lines.append("The link carries no publisher key: quizapp will pin the key the feed is signed with now, and show its words.")
+    else:
+        lines.append(f"Publisher key words: {link.words}")
+        lines.append("Subscribe only if your teacher's screen shows the same six words.")
+    return "\n".join(lines)
+
+
+def _subscribe(args: argparse.Namespace, address: str) -> int:
     with _open(args) as collection:
-        subscription, index = subscribe(collection, args.url, timeout=args.timeout)
+        subscription, index = subscribe(collection, address, timeout=args.timeout)
     print(f"subscribed to {subscription.url} ({len(index.decks)} decks); run `quizapp update` to get them")
+    if subscription.key is None:
+        print("warning: this feed is not signed, so nothing shows who made its decks; ask your teacher to publish it again with a current quizapp", file=sys.stderr)
+    elif address_key(address) is None:
+        print(f"the address carried no key: this feed is now pinned to the key it is signed with, {describe_key(subscription.key)}")
+        print("check these words with your teacher's screen; if they differ, unsubscribe")
+    else:
+        print(f"pinned to publisher key {describe_key(subscription.key)}; your teacher's screen shows the same words")
     return 0
 
 
@@ -194,18 +337,20 @@ def cmd_update(args: argparse.Namespace) -> int:
         if not subscriptions(collection):
             print("no class feeds yet; add one with `quizapp subscribe URL`")
             return 0
-        updates = check_for_updates(collection, timeout=args.timeout)
-    failed = False
+        updates = check_for_updates(collection, timeout=args.timeout, confirmed=args.yes)
+    failed = waiting = False
     for update in updates:
         print(f"{update.feed_url}:")
+        for note in update.notes:
+            print(f"  note: {note}")
         for result in update.results:
-            print(f"  {result.message()}")
+            waiting |= _print_result(result, "  ")
         if update.up_to_date:
             print(f"  up to date: {', '.join(update.up_to_date)}")
         for error in update.errors:
             failed = True
             print(f"  error: {error}", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if failed else NEEDS_YES if waiting else 0
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -214,14 +359,21 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     server = ShareServer(args.dir, host=args.host, port=args.port, log=lambda line: print(line, flush=True))
-    with Collection.open(args.data_dir) as collection:
+    with _open_progress(args) as collection:
         remember_served_dir(collection, server.root)
+    if args.app is not None:
+        package = add_app_package(server.root, args.app, version=args.app_version, signer=load_key(_data_dir(args)))
+        print(f"Offering quizapp {package.version} for Android ({package.size:,} bytes, SHA-256 {package.sha256}) on the class page")
     url = server.start()
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly when a service manager or `kill` asks, as on Ctrl+C
     try:
-        decks = server.index().decks
-        print(f"Sharing {len(decks)} decks from {server.root}")
+        index = server.index()
+        print(f"Sharing {len(index.decks)} decks from {server.root}")
         print(f"Students: in quizapp choose \"Add a class feed\" and enter {url}")
+        if index.signer:
+            print(f"Publisher key words, for students to compare aloud: {describe_key(index.signer)}")
+        else:
+            print("warning: this folder is not signed; publish it again with `quizapp publish` so students can check it is yours", file=sys.stderr)
         if args.host in ("", "0.0.0.0") and lan_address() is None:
             print("(no network found: only this computer can reach that address)")
         print(qr_text(url), end="")
@@ -239,11 +391,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_class_report(args: argparse.Namespace) -> int:
     served = args.served
     if served is None:
-        with Collection.open(args.data_dir) as collection:
+        with _open_progress(args) as collection:
             served = remembered_served_dir(collection)
         if served is None:
             raise QuizappError("which class? give --served DIR (the folder `quizapp serve` or the app shares)")
     reports_dir = reports_dir_for(served)
+    if args.delete or args.release:
+        return _manage_reports(ReportBox(reports_dir), args)
     deck_ids = [args.deck] if args.deck else reported_decks(reports_dir)
     if not deck_ids:
         print(f"no class reports yet in {reports_dir}")
@@ -265,15 +419,37 @@ def cmd_class_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _manage_reports(box: ReportBox, args: argparse.Namespace) -> int:
+    """The teacher's `--delete NAME` and `--release NAME`; 1 when there was nothing to do."""
+    done = True
+    if args.delete:
+        deleted = box.delete(args.delete, args.deck)
+        if deleted:
+            print(f"deleted the report from '{args.delete}' for {', '.join(deleted)}")
+        else:
+            print(f"no report from '{args.delete}'" + (f" for {args.deck}" if args.deck else ""))
+        done = bool(deleted)
+    if args.release:
+        if box.release(args.release):
+            print(f"released the name '{args.release}': the next learner to send a report under it keeps it")
+        else:
+            print(f"no learner holds the name '{args.release}'")
+            done = False
+    return 0 if done else 1
+
+
 def cmd_send_report(args: argparse.Namespace) -> int:
     with _open(args) as collection:
-        report = build_report(collection, args.deck, args.name)
-    print(send_report(args.to, report, timeout=args.timeout))
+        if args.withdraw:
+            withdrawal = build_withdrawal(collection, args.deck, args.name)
+        else:
+            report = build_report(collection, args.deck, args.name)
+    print(withdraw_report(args.to, withdrawal, timeout=args.timeout) if args.withdraw else send_report(args.to, report, timeout=args.timeout))
     return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    with Collection.open(args.data_dir) as collection:
+    with _open_progress(args) as collection:
         made = backup.backup_now(collection.store, collection.data_dir, collection.now())
     print(f"backup written: {made} (the newest {backup.KEEP} are kept)")
     return 0
@@ -319,6 +495,8 @@ def build_parser() -> argparse.ArgumentParser:
     import_.add_argument("--with-scheduling", action="store_true", help=".apkg: turn Anki's review history into FSRS progress")
     import_.add_argument("--deck-id", help=".txt/.tsv/.csv: id of the new deck (default: from the file name)")
     import_.add_argument("--title", help=".txt/.tsv/.csv: title of the new deck (default: the file name)")
+    import_.add_argument("--as-new", action="store_true", help="keep both: install under a new id when a deck from elsewhere has this one's id")
+    _add_yes(import_)
     _add_separators(import_)
     import_.set_defaults(run=cmd_import)
 
@@ -333,10 +511,28 @@ def build_parser() -> argparse.ArgumentParser:
     publish_.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     publish_.set_defaults(run=cmd_publish)
 
-    subscribe_ = commands.add_parser("subscribe", help="follow a class feed (its URL or the address `quizapp serve` shows)")
+    keygen = commands.add_parser("keygen", help="make your publisher key (publish makes one too), which signs what you publish")
+    keygen.set_defaults(run=cmd_keygen)
+
+    key = commands.add_parser("key", help="show your publisher key, or move it to another computer")
+    key_actions = key.add_subparsers(dest="action", required=True, metavar="ACTION")
+    key_actions.add_parser("show", help="the key's fingerprint and words").set_defaults(run=cmd_key)
+    for action, text in (("export", "write the key to FILE, protected by a passphrase"), ("import", "make the key in FILE (from `key export`) this computer's")):
+        move = key_actions.add_parser(action, help=text)
+        move.add_argument("file", type=Path, metavar="FILE")
+        move.add_argument("--passphrase-file", type=Path, metavar="PATH", help="read the passphrase from the first line of PATH (for scripts)")
+        move.set_defaults(run=cmd_key)
+
+    subscribe_ = commands.add_parser("subscribe", help="follow a class feed (its URL, the address `quizapp serve` shows, or a quizapp:// link)")
     subscribe_.add_argument("url", metavar="URL")
     _add_timeout(subscribe_)
     subscribe_.set_defaults(run=cmd_subscribe)
+
+    open_link = commands.add_parser("open-link", help="open a quizapp://subscribe link: show who publishes the feed, then ask before following it")
+    open_link.add_argument("link", metavar="LINK")
+    open_link.add_argument("--yes", action="store_true", help="do not ask (you checked the publisher's words already)")
+    _add_timeout(open_link)
+    open_link.set_defaults(run=cmd_open_link)
 
     unsubscribe_ = commands.add_parser("unsubscribe", help="stop following a class feed (its decks stay)")
     unsubscribe_.add_argument("url", metavar="URL")
@@ -344,26 +540,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     update = commands.add_parser("update", help="download and import what changed in the class feeds")
     _add_timeout(update)
+    _add_yes(update)
     update.set_defaults(run=cmd_update)
 
     serve = commands.add_parser("serve", help="share a published folder on the local network (with a QR code) and take class reports")
     serve.add_argument("dir", type=Path, metavar="DIR")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}; 0 picks a free one")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every network)")
+    serve.add_argument("--app", type=Path, metavar="FILE", help="also offer this Android package of quizapp (.apk), for a class with no internet")
+    serve.add_argument("--app-version", metavar="VERSION", help="the package's version, when its file name does not say (such as 0.3.1)")
     serve.set_defaults(run=cmd_serve)
 
     class_report = commands.add_parser("class-report", help="the class's hardest cards, from the reports learners sent")
     class_report.add_argument("deck", nargs="?", metavar="DECK_ID", help="one deck (default: every deck with reports)")
     class_report.add_argument("--served", type=Path, metavar="DIR", help="the folder `quizapp serve` shared (default: the last one)")
     class_report.add_argument("--png", type=Path, metavar="FILE", help="also draw the table as a bar chart")
+    class_report.add_argument("--delete", metavar="NAME", help="delete this learner's report (for DECK_ID, else for every deck)")
+    class_report.add_argument("--release", metavar="NAME", help="free a nickname, e.g. for a learner's new phone: the next learner to send under it keeps it")
     class_report.set_defaults(run=cmd_class_report)
 
     send = commands.add_parser("send-report", help="send the teacher your progress on one deck, under a name you choose")
     send.add_argument("deck", metavar="DECK_ID")
     send.add_argument("--name", required=True, help="the name or nickname the teacher will see")
     send.add_argument("--to", required=True, metavar="URL", help="the address the teacher's share shows")
+    send.add_argument("--withdraw", action="store_true", help="take back the report you sent under --name instead")
     _add_timeout(send)
     send.set_defaults(run=cmd_send_report)
+
+    use_bundled = commands.add_parser("use-bundled", help="go back from your teacher's version of a deck to the one bundled with the app")
+    use_bundled.add_argument("deck", metavar="DECK_ID")
+    use_bundled.set_defaults(run=cmd_use_bundled)
 
     backup_ = commands.add_parser("backup", help=f"back up the progress database now (the app also does it daily; newest {backup.KEEP} kept)")
     backup_.set_defaults(run=cmd_backup)
@@ -381,11 +587,52 @@ def _add_separators(command: argparse.ArgumentParser) -> None:
     command.add_argument("--card-sep", default="newline", help="Quizlet text: between cards (default newline)")
 
 
+def _add_yes(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--yes",
+        action="store_true",
+        help=f"apply what would otherwise only be shown and wait (exit {NEEDS_YES}): replacing an unsigned deck, "
+        "a teacher's version of a bundled deck, or an update that changes safety cards or retires most of a deck",
+    )
+
+
 def _add_timeout(command: argparse.ArgumentParser) -> None:
     command.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the network (default 15)")
 
 
+class _EscapingStream:
+    """A terminal stream that escapes control and text-direction characters in everything written
+    to it: titles, names and messages come from decks, feeds and servers, and printed raw they
+    could move the cursor, rewrite the screen or read backwards."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(escape_controls(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def _escaped_output() -> Iterator[None]:
+    """Every print of every command goes through _EscapingStream while the command runs."""
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _EscapingStream(stdout), _EscapingStream(stderr)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    with _escaped_output():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     run: Command = args.run
     try:

@@ -56,6 +56,7 @@ from quizapp.ui.android_share import (
     import_incoming,
     read_incoming,
     share_file_name,
+    subscribe_link_of,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -596,6 +597,21 @@ def test_intent_filters_file_is_valid_and_open_quizdeck_files(config: Any) -> No
     assert patterns and all(p.endswith("\\\\.quizdeck") for p in patterns), patterns
     mime_types = {d.get(A + "mimeType") for f in filters for d in f.findall("data")} - {None, "*/*"}
     assert mime_types == set(ACCEPTED_MIME_TYPES), "android-manifest/intent_filters.xml and android_share.ACCEPTED_MIME_TYPES differ"
+
+
+def test_intent_filters_let_a_browser_open_quizapp_subscribe_links(config: Any) -> None:
+    """The class page's "Open in quizapp" button: a browser opens only BROWSABLE VIEW filters."""
+    link_filters = [f for f in _intent_filters_fragment().findall("intent-filter") if any(d.get(A + "scheme") == "quizapp" for d in f.findall("data"))]
+    assert len(link_filters) == 1
+    [link_filter] = link_filters
+    assert {a.get(A + "name") for a in link_filter.findall("action")} == {"android.intent.action.VIEW"}
+    assert {c.get(A + "name") for c in link_filter.findall("category")} == {"android.intent.category.DEFAULT", "android.intent.category.BROWSABLE"}
+    assert [(d.get(A + "scheme"), d.get(A + "host")) for d in link_filter.findall("data")] == [("quizapp", "subscribe")]
+    link = f"quizapp://subscribe?url=http%3A%2F%2F10.0.0.5%3A8765%2F&key={'A' * 43}"
+    assert subscribe_link_of(IntentData(ACTION_VIEW, data=link)) == link
+    assert deck_uris(IntentData(ACTION_VIEW, data=link)) == []  # never taken for a deck file
+    assert subscribe_link_of(IntentData(ACTION_VIEW, data=link, flags=FLAG_ACTIVITY_LAUNCHED_FROM_HISTORY)) is None
+    assert subscribe_link_of(IntentData(ACTION_VIEW, data=CONTENT_URI)) is None
 
 
 def test_rendered_manifest(config: Any, p4a: ModuleType, p4a_build: ModuleType, buildozer: Any) -> None:

@@ -10,20 +10,31 @@ import re
 import sqlite3
 import struct
 import zipfile
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 import zstandard
+from hostile import make_corpus
+from hostile.measure import measure
 
+from quizapp.core import deckfile
 from quizapp.core.card_state import Rating, State
+from quizapp.core.collection import Collection
 from quizapp.core.deck import Card, CardType, Deck
 from quizapp.core.deckfile import dump_deck, parse_deck
 from quizapp.core.errors import ArchiveError, FormatError
-from quizapp.sharing import anki_package
+from quizapp.sharing import anki_collection, anki_package
 from quizapp.sharing.anki_html import html_to_text, text_to_html
-from quizapp.sharing.anki_import import AnkiImport, ImportedSchedule, anki_card_id, import_apkg, safe_media_name
+from quizapp.sharing.anki_import import (
+    AnkiImport,
+    ImportedSchedule,
+    anki_card_id,
+    import_apkg,
+    safe_media_name,
+)
+from quizapp.sharing.formats import import_file
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "anki"
 PACKAGES = ["reference-modern.apkg", "reference-legacy.apkg", "reference-noscheduling.apkg"]
@@ -288,7 +299,10 @@ def test_media_that_does_not_match_its_checksum_is_refused(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     "statements, message",
     [
-        (["DROP TABLE notes", "CREATE VIEW notes AS SELECT * FROM cards"], "no table notes"),
+        (["DROP TABLE notes", "CREATE VIEW notes AS SELECT * FROM cards"], "holds a view 'notes', which Anki does not write"),
+        (["CREATE TABLE evil (x)"], "holds a table 'evil', which Anki does not write; quizapp reads only Anki's own tables"),
+        (["CREATE TRIGGER t AFTER INSERT ON notes BEGIN SELECT 1; END"], "holds a trigger 't', which Anki does not write"),
+        (["ALTER TABLE revlog ADD COLUMN slow text GENERATED ALWAYS AS (hex(zeroblob(1000000))) VIRTUAL"], "column 'slow' of table 'revlog' is generated or hidden"),
         (["UPDATE notes SET flds = x'00'"], "expected text"),
         (["UPDATE cards SET type = 9"], "unknown card type"),
         (["UPDATE col SET models = '[1, 2'"], "holds data Anki would not write"),
@@ -332,3 +346,58 @@ def test_what_cannot_be_imported_is_reported(tmp_path: Path) -> None:
     fronts = {card.body.front for deck in result.decks for card in deck.cards if card.type is CardType.BASIC}  # type: ignore[union-attr]
     assert {"(image)", "Q"} <= fronts
     assert len(result.media) == 1  # only the picture that is there and supported
+
+
+# -- bounds (issue 13) ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table, limit, message", [("notes", 9, "holds 10 notes; quizapp imports at most 9"), ("cards", 12, "holds 13 cards"), ("revlog", 11, "holds 12 review log entries")])
+def test_more_rows_than_quizapp_reads_are_refused_before_reading(table: str, limit: int, message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(anki_collection, "MAX_ROWS", {**anki_collection.MAX_ROWS, table: limit})
+    with pytest.raises(FormatError, match=message):
+        import_apkg(FIXTURES / "reference-legacy.apkg")
+
+
+def test_more_text_than_quizapp_reads_is_refused_before_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(anki_collection, "MAX_TEXT_BYTES", 1_000)
+    with pytest.raises(FormatError, match="'reference-modern.apkg' holds over 0 MB of text; quizapp imports at most that"):
+        import_apkg(FIXTURES / "reference-modern.apkg")
+
+
+def test_a_query_that_runs_too_long_is_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(anki_collection, "MAX_READ_SECONDS", 0.0)
+    monkeypatch.setattr(anki_collection, "_PROGRESS_STEPS", 1)
+    with pytest.raises(FormatError, match="'reference-legacy.apkg' took over 0 s to read; Anki would not write such a collection"):
+        import_apkg(FIXTURES / "reference-legacy.apkg")
+
+
+@pytest.mark.slow
+def test_a_package_with_a_generated_column_is_refused_in_seconds_and_little_memory(tmp_path: Path) -> None:
+    package = write(tmp_path, make_corpus.generated_files()["generated-column.apkg"]())
+    measured = measure(f"import_apkg({str(package)!r})", setup="from quizapp.sharing.anki_import import import_apkg\n")
+    # Goal: 5 s and 200 MB (a 13 KB package like it was accepted after 89 s at 4.6 GB).
+    assert "column 'flds' of table 'notes' is generated or hidden" in measured.outcome
+    assert measured.seconds < 10 and measured.peak_mb < 400, measured
+
+
+@pytest.mark.slow
+def test_a_package_of_3_million_empty_notes_is_refused_in_seconds_and_little_memory(tmp_path: Path) -> None:
+    package = write(tmp_path, make_corpus.empty_notes(3_000_000))
+    measured = measure(f"import_apkg({str(package)!r})", setup="from quizapp.sharing.anki_import import import_apkg\n")
+    # Goal: 5 s and 200 MB (it took 933 MB).
+    assert "holds 3,000,010 notes; quizapp imports at most 100,000 from one package" in measured.outcome
+    assert measured.seconds < 10 and measured.peak_mb < 400, measured
+
+
+def test_an_anki_deck_over_the_card_limit_is_reported_against_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deckfile, "MAX_CARDS", 2)
+    with Collection.open(tmp_path / "data", tz=timezone.utc) as collection, pytest.raises(FormatError) as caught:
+        import_file(collection, FIXTURES / "reference-legacy.apkg")
+    assert str(caught.value).startswith("'reference-legacy.apkg': the deck ")
+    assert "cannot be kept: a deck may hold at most 2 cards" in str(caught.value)
+
+
+def test_the_table_android_adds_to_every_database_is_allowed(tmp_path: Path) -> None:
+    collection = edited_legacy_collection(tmp_path, "CREATE TABLE android_metadata (locale TEXT)", "INSERT INTO android_metadata VALUES ('en_US')")
+    result = import_apkg(write(tmp_path, rezip("reference-legacy.apkg", {"collection.anki21": collection})))
+    assert sum(len(deck.cards) for deck in result.decks) == sum(len(deck.cards) for deck in imported("reference-legacy.apkg", False).decks)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+import time
 from datetime import timezone
 from pathlib import Path
 
 import pytest
-
 from conftest import small_deck
+
 from quizapp.core import backup
 from quizapp.core.card_state import Rating
 from quizapp.core.collection import Collection
 from quizapp.core.days import FixedClock
 from quizapp.core.errors import StoreError
-from quizapp.core.store import DB_NAME, Store
+from quizapp.core.store import ACKNOWLEDGED_SUFFIX, DB_NAME, Store
 
 B1 = ("small", "b1", 0)
 
@@ -119,3 +123,81 @@ def test_a_backup_is_one_self_contained_file(small: Collection) -> None:
     made = small.backup_if_due()
     assert made is not None and backup.check_database(made) is None
     assert sorted(p.name for p in backup.backups_dir(small.data_dir).iterdir()) == [made.name]
+
+
+def _age(path: Path, seconds: float) -> None:
+    """Make a file look `seconds` old, as it is at a start that comes after a crash."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_partial_backups_left_by_a_crash_are_deleted_at_the_next_start(small: Collection, clock: FixedClock) -> None:
+    made = small.backup_if_due()
+    folder = backup.backups_dir(small.data_dir)
+    leftovers = [folder / f"progress-2025-03-04-000000{suffix}" for suffix in (".partial", ".partial-wal", ".partial-shm")]
+    for leftover in leftovers:
+        leftover.write_bytes(b"half a copy")
+        _age(leftover, backup.LEFTOVER_AGE_S + 60)
+    being_written = folder / "progress-2025-03-05-000000.partial"  # another copy of the app, right now
+    being_written.write_bytes(b"a copy in progress")
+    small.close()
+    Collection.open(small.data_dir, clock=clock, tz=timezone.utc).close()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([made.name, being_written.name])  # type: ignore[union-attr]
+
+
+def test_a_restores_leftover_copy_is_deleted_when_the_database_is_still_in_place(tmp_path: Path, clock: FixedClock) -> None:
+    col = Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    col.apply_deck(small_deck(), source_path=None, content_hash="v1")
+    col.answer(B1, Rating.GOOD)
+    col.close()
+    (tmp_path / backup.RESTORING).write_bytes(b"the first pages of a backup")
+    again = Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    assert again.card_state(B1).reps == 1
+    again.close()
+    assert not (tmp_path / backup.RESTORING).exists()
+
+
+def test_a_restore_cut_off_after_moving_the_database_aside_is_completed_at_the_next_start(tmp_path: Path, clock: FixedClock) -> None:
+    col = Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    col.apply_deck(small_deck(), source_path=None, content_hash="v1")
+    col.answer(B1, Rating.GOOD)
+    made = col.backup_if_due()
+    col.close()
+    assert made is not None
+    shutil.copyfile(made, tmp_path / backup.RESTORING)
+    (tmp_path / DB_NAME).rename(tmp_path / f"{DB_NAME}.replaced-2025-03-03-120000")
+    again = Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    assert again.card_state(B1).reps == 1  # the backup, not an empty start
+    again.close()
+    assert not (tmp_path / backup.RESTORING).exists()
+
+
+def test_a_restore_drops_the_note_of_the_answers_in_the_database_it_replaces(tmp_path: Path, clock: FixedClock) -> None:
+    col = Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    col.apply_deck(small_deck(), source_path=None, content_hash="v1")
+    col.backup_if_due()
+    col.answer(B1, Rating.GOOD)
+    col.close()
+    recovery = backup.restore(tmp_path, None, clock.now())
+    assert recovery.kept_aside is not None
+    assert not (tmp_path / f"{DB_NAME}{ACKNOWLEDGED_SUFFIX}").exists()
+    with Collection.open(tmp_path, clock=clock, tz=timezone.utc) as restored:
+        assert restored.store.open_warning is None  # the learner chose the older progress
+        assert restored.card_state(B1).reps == 0
+
+
+def test_a_restore_that_cannot_copy_changes_nothing(tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    col = Collection.open(tmp_path, clock=clock, tz=timezone.utc)
+    col.apply_deck(small_deck(), source_path=None, content_hash="v1")
+    col.backup_if_due()
+    col.close()
+    before = (tmp_path / DB_NAME).read_bytes()
+
+    def full_disk(*_args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(backup.shutil, "copyfile", full_disk)
+    with pytest.raises(StoreError, match="could not be copied .*No space left on device.*nothing was changed"):
+        backup.restore(tmp_path, None, clock.now())
+    assert (tmp_path / DB_NAME).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", DB_NAME]

@@ -20,12 +20,15 @@ from quizapp.core.errors import ArchiveError, DeckFileError
 from quizapp.sharing import bundle as bundle_module
 from quizapp.sharing.bundle import (
     MANIFEST_NAME,
+    SIGNATURE_PURPOSE,
     Manifest,
     bundle_deck_file,
     export_bundle,
     import_bundle,
     read_bundle,
 )
+from quizapp.sharing.signing import PublisherKey, create_key
+from quizapp.sharing.install import ConfirmReason
 
 CREATED = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 # The smallest valid PNG is not needed: the loader checks only that the file exists.
@@ -107,8 +110,14 @@ def test_a_newer_version_updates_by_card_id_and_keeps_progress(tmp_path: Path, c
     collection.answer(("small", "b2", 0), Rating.EASY)
     kept = {key: collection.card_state(key) for key in [("small", "b1", 0), ("small", "r1", 0)]}
 
-    result = import_bundle(collection, make_bundle(tmp_path, V2, "small-v2.quizdeck"))
+    v2 = make_bundle(tmp_path, V2, "small-v2.quizdeck")
+    asked = import_bundle(collection, v2)  # an unsigned file has no key to match: the learner decides
+    assert asked.update is None and asked.confirmation is not None
+    assert asked.confirmation.reasons == (ConfirmReason.REPLACES_UNSIGNED,)
+    assert asked.confirmation.changes.summary() == "small v1 → v2: 1 new, 1 changed, 1 retired, 3 unchanged"
+    assert collection.deck_info("small")[0].version == 1
 
+    result = import_bundle(collection, v2, confirmed=True)
     update = result.update
     assert update is not None
     assert (update.added, update.changed, update.retired) == (("n1",), ("b1",), ("b2",))
@@ -183,7 +192,8 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
         zip_of({"small.yaml": SMALL_DECK.replace("Back one", "Back 1!!").encode()}, manifest=_manifest_with()),
         "does not match its SHA-256",
     ),
-    "unknown format": (zip_of(GOOD, manifest=_manifest_with(format=2)), "bundle format 2 is not one this app reads"),
+    "unknown format": (zip_of(GOOD, manifest=_manifest_with(format=3)), "bundle format 3 is not one this app reads (it reads 1 and 2); update quizapp"),
+    "signed format without a signature": (zip_of(GOOD, manifest=_manifest_with(format=2)), "manifest.json: the key 'publisher_key' is missing"),
     "unlisted entry": (zip_of({**GOOD, "extra.png": b"x"}, manifest=_manifest_with()), "'extra.png' is not listed in the manifest"),
     "listed but missing": (zip_of({}, manifest=_manifest_with()), "lists 'small.yaml' but the bundle does not hold it"),
     "no manifest": (_no_manifest(), "has no manifest.json, so it is not a quizapp bundle"),
@@ -230,3 +240,56 @@ def test_read_bundle_takes_bytes_as_well_as_files(tmp_path: Path) -> None:
     data = make_bundle(tmp_path).read_bytes()
     bundle = read_bundle(data, name="download.quizdeck")
     assert (bundle.deck.id, bundle.manifest.version, bundle.media) == ("small", 1, {})
+
+
+# -- signed bundles ---------------------------------------------------------------------------------
+
+
+def _signed_bundle(tmp_path: Path, signer: PublisherKey) -> Path:
+    deck_file = write_deck(tmp_path / "signed-src")
+    target = tmp_path / "signed.quizdeck"
+    bundle_deck_file(deck_file, target, created=CREATED, signer=signer)
+    return target
+
+
+def _entries(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_a_signed_bundle_names_its_signer_and_an_unsigned_one_stays_format_1(tmp_path: Path) -> None:
+    key = PublisherKey.generate()
+    signed = read_bundle(_signed_bundle(tmp_path, key))
+    assert signed.signer == key.public_key and signed.manifest.format == 2
+    manifest = json.loads(_entries(tmp_path / "signed.quizdeck")[MANIFEST_NAME])
+    assert manifest["publisher_key"] == key.public_key and len(manifest["signature"]) == 86
+    # Unsigned bundles are written as before, so older apps still read them.
+    unsigned = read_bundle(make_bundle(tmp_path))
+    assert unsigned.signer is None and unsigned.manifest.format == 1
+    assert "signature" not in json.loads(_entries(tmp_path / "small.quizdeck")[MANIFEST_NAME])
+
+
+def test_a_forged_signed_bundle_is_refused_and_nothing_is_written(tmp_path: Path, collection: Collection) -> None:
+    """The forger swaps in false advice and fixes the manifest's hashes, but cannot sign them."""
+    key = PublisherKey.generate()
+    entries = _entries(_signed_bundle(tmp_path, key))
+    forged_deck = SMALL_DECK.replace("Back one", "Let them sleep it off").encode()
+    manifest = json.loads(entries[MANIFEST_NAME])
+    manifest["files"]["small.yaml"] = {"size": len(forged_deck), "sha256": hashlib.sha256(forged_deck).hexdigest()}
+    path = tmp_path / "forged.quizdeck"
+    path.write_bytes(zip_of({"small.yaml": forged_deck}, manifest=manifest))
+    with pytest.raises(ArchiveError, match=r"forged.quizdeck/manifest.json: signature: does not match: it was altered after publisher key [0-9a-f ]{19} signed it"):
+        import_bundle(collection, path)
+    # Re-signed with the forger's own key it reads, but names the forger: no longer the teacher's.
+    resigned = PublisherKey.generate().sign({k: v for k, v in manifest.items() if k != "signature"}, SIGNATURE_PURPOSE)
+    assert read_bundle(zip_of({"small.yaml": forged_deck}, manifest=resigned)).signer not in (None, key.public_key)
+    assert written_files(collection) == [] and "small" not in collection.deck_ids()
+
+
+def test_a_teachers_export_is_signed_with_their_key(tmp_path: Path, collection: Collection) -> None:
+    collection.sync_files([write_deck(tmp_path / "decks")])
+    export_bundle(collection, "small", tmp_path / "plain.quizdeck", created=CREATED)
+    assert read_bundle(tmp_path / "plain.quizdeck").signer is None  # a learner has no key: unsigned
+    key = create_key(collection.data_dir)
+    export_bundle(collection, "small", tmp_path / "signed.quizdeck", created=CREATED)
+    assert read_bundle(tmp_path / "signed.quizdeck").signer == key.public_key

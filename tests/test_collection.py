@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SMALL_DECK, START, small_deck
-from quizapp.core import collection as collection_module
+from quizapp.core import decksync
 from quizapp.core.card_state import CardState, Rating, State
 from quizapp.core.collection import CardFilter, Collection
 from quizapp.core.days import FixedClock
@@ -68,7 +68,7 @@ def test_an_unchanged_file_is_not_parsed_again(collection: Collection, tmp_path:
     def must_not_parse(*args: object, **kwargs: object) -> None:
         raise AssertionError("an unchanged file was parsed")
 
-    monkeypatch.setattr(collection_module, "parse_deck", must_not_parse)
+    monkeypatch.setattr(decksync, "parse_deck", must_not_parse)
     second = collection.sync_files([folder])
     assert second.updates == [] and second.unchanged == ["small"]
 

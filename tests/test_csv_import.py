@@ -3,11 +3,25 @@ its CSV line and column."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from quizapp.core.deck import Basic, CardType, Choice, Cloze, Deck, Order, Reverse, Source, TrueFalse, TypeIn
+from quizapp.core.deck import (
+    Basic,
+    CardType,
+    Choice,
+    Cloze,
+    Deck,
+    Order,
+    Reverse,
+    Source,
+    TrueFalse,
+    TypeIn,
+)
 from quizapp.core.deckfile import dump_deck, parse_deck
 from quizapp.core.errors import DeckFileError, FormatProblems
+from quizapp.sharing import csv_import
 from quizapp.sharing.csv_import import MAX_CSV_BYTES, import_csv
 
 SOURCES = (Source("m0", "A page", "A publisher"), Source("m1", "Another", "Someone"))
@@ -73,7 +87,8 @@ def test_quoted_cells_unicode_bom_and_escaped_list_separators() -> None:
 
 
 def test_characters_yaml_would_change_are_kept_exactly() -> None:
-    tricky = 'a\u2028b\u0085c "q" \\ \x07 # {x: [y]} --- *alias &anchor !tag'
+    # (Control characters such as BEL or NEL are refused in deck text: see test_deckfile.)
+    tricky = 'a\u2028b\u200fc "q" \\ \t # {x: [y]} --- *alias &anchor !tag'
     deck = load(f'front,back\n"{tricky.replace(chr(34), chr(34) * 2)}",yes\n')
     assert deck.cards[0].body == Basic(tricky, "yes")
 
@@ -152,3 +167,32 @@ def test_only_the_loaders_line_references_are_renumbered() -> None:
         "cards.csv:2:4: 'line 3' appears twice in 'answers' in card 't1'",
         "cards.csv:3:1: duplicate card id 't1' (first on line 2)",
     ]
+
+
+# -- bounds and spreadsheet safety (issue 13) ---------------------------------------------------------
+
+
+def test_a_nul_in_a_cell_is_refused_at_its_position() -> None:
+    assert problems("id,front,back\nq1,Fentanyl,A strong\0opioid\n") == ["cards.csv:2:21: the file holds a NUL character (\\0), which is not text"]
+
+
+def test_more_card_rows_than_a_deck_may_hold_are_refused_at_the_first_row_too_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(csv_import, "MAX_CARDS", 2)
+    text = "front,back\na,b\nc,d,e\n\ne,f\n"
+    assert problems(text) == ["cards.csv:5:1: a deck may hold at most 2 cards, and this is row 3; split the file into several decks"]
+
+
+def test_a_header_of_100000_columns_is_refused_quickly_showing_fifty_problems_and_a_count() -> None:
+    started = time.monotonic()
+    with pytest.raises(FormatProblems) as caught:
+        load(",".join(f"c{n}" for n in range(100_000)) + "\nq1,Front,Back\n")
+    assert time.monotonic() - started < 2  # 3.3 s before, most of it suggesting names for every column
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 51 and lines[-1] == "and 99,951 more"
+    assert lines[1] == "cards.csv:1:1: unknown column 'c0'"
+    assert len(caught.value.problems) == 100_001  # all kept for a program to read
+
+
+def test_a_cell_quoted_against_formulas_reads_as_its_text() -> None:
+    deck = load("id,front,back\nq1,'=1+2,'@home\nq2,''-5,'plain\n")
+    assert [(c.body.front, c.body.back) for c in deck.cards] == [("=1+2", "@home"), ("'-5", "'plain")]  # type: ignore[union-attr]

@@ -9,13 +9,22 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hostile import make_corpus
+from hostile.measure import measure
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quizapp.core import deckfile
 from quizapp.core.datadir import bundled_decks_dir
 from quizapp.core.deck import Basic, CardType, Choice, Cloze, Match, Reverse
-from quizapp.core.deckfile import MAX_FILE_BYTES, _block_nesting_bound, _flow_nesting_bound, dump_deck, load_deck, parse_deck
+from quizapp.core.deckfile import (
+    MAX_FILE_BYTES,
+    _block_nesting_bound,
+    _flow_nesting_bound,
+    dump_deck,
+    load_deck,
+    parse_deck,
+)
 from quizapp.core.errors import DeckFileError
 
 HEADER = """\
@@ -277,7 +286,7 @@ def test_ordinary_decks_are_composed_without_walking_their_events_first(monkeypa
     def walk(text: str, path: str) -> None:
         raise AssertionError(f"{path} was walked event by event")
 
-    monkeypatch.setattr(deckfile, "_refuse_deep_nesting", walk)
+    monkeypatch.setattr(deckfile, "_refuse_deep_or_large", walk)
     long_line = "    explain: '" + "A long explanation: with colons - dashes, [brackets] and {braces}. " * 20 + "'\n"
     quoted = '    distractors: ["It\'s one", "Two (2)", "Three."]\n'
     cards = "".join(f"  - id: q{n}\n    type: choice\n    question: Which?\n    answers: [One]\n{quoted}{long_line}" for n in range(300))
@@ -329,3 +338,104 @@ def test_image_must_exist_inside_the_deck_folder(tmp_path: Path) -> None:
         "'image' in card 'b' must be a path inside the deck's folder, not '../secret.png'",
         "image 'missing.png' was not found next to the deck file",
     ]
+
+
+# -- control and text-direction characters ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A title holding CSI and a right-to-left override: the first one found is named, at the title.
+        ('format: 1\ndeck: {id: test-deck, version: 1, title: "Safe \\e[2J\\u202eesoD"}\ncards:\n- {id: b1, type: basic, front: F, back: B}\n',
+         "deck.yaml:2:42: 'title' in 'deck' holds U+001B (control character ^[); deck text may not hold control or text-direction override characters"),
+        ('format: 1\ndeck: {id: test-deck, version: 1, title: "Dose \\u009b1m"}\ncards:\n- {id: b1, type: basic, front: F, back: B}\n',
+         "deck.yaml:2:42: 'title' in 'deck' holds U+009B (control character)"),
+        (HEADER + '- {id: b1, type: basic, front: "Call \\u202e211", back: B}\n',
+         "deck.yaml:5:32: 'front' in card 'b1' holds U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        (HEADER + "- {id: b1, type: basic, front: F, back: \"Stay \\u2066with\\u2069 them\"}\n",
+         "deck.yaml:5:41: 'back' in card 'b1' holds U+2066 (LEFT-TO-RIGHT ISOLATE)"),
+        (HEADER + '- {id: c1, type: choice, question: Q, answers: ["A\\x7f"], distractors: [B]}\n',
+         "deck.yaml:5:49: an item of 'answers' in card 'c1' holds U+007F (control character)"),
+        (HEADER.replace("publisher: A publisher", 'publisher: "A \\u202dpublisher"') + "- {id: b1, type: basic, front: F, back: B}\n",
+         "deck.yaml:3:48: 'publisher' in a source holds U+202D (LEFT-TO-RIGHT OVERRIDE)"),
+        (HEADER + "- {id: b1, type: basic, front: F, back: B, explain: \"Why\\rnot\"}\n",
+         "deck.yaml:5:53: 'explain' in card 'b1' holds U+000D (control character ^M)"),
+    ],
+)
+def test_control_and_direction_override_characters_in_deck_text_are_refused_with_their_position(text: str, expected: str) -> None:
+    with pytest.raises(DeckFileError) as caught:
+        parse_deck(text, "deck.yaml")
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(expected)
+
+
+def test_tabs_line_breaks_and_direction_marks_in_deck_text_are_fine() -> None:
+    deck = parse_deck(HEADER + '- {id: b1, type: basic, front: "Step\\tone\\nStep two", back: "\\u05e9\\u05dc\\u05d5\\u05dd\\u200f (shalom)"}\n', "deck.yaml")
+    body = deck.cards[0].body
+    assert isinstance(body, Basic) and body.front == "Step\tone\nStep two" and "\u200f" in body.back
+
+# -- size limits (issue 13) -----------------------------------------------------------------------------
+
+
+def test_a_deck_over_the_card_limit_is_refused_at_the_first_card_too_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deckfile, "MAX_CARDS", 2)
+    cards = "".join(f"  - {{id: b{n}, type: basic, front: F, back: B}}\n" for n in range(3))
+    assert problems(cards) == ["deck.yaml:7:3: a deck may hold at most 2 cards; split it into several decks"]
+
+
+def test_a_file_over_the_value_limit_is_refused_at_the_first_value_too_many_before_it_is_composed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deckfile, "MAX_NODES", 30)
+    monkeypatch.setattr(deckfile._Loader, "get_single_node", lambda self: pytest.fail("the tree was composed"), raising=False)
+    cards = "".join(f"  - {{id: b{n}, type: basic, front: F, back: B}}\n" for n in range(3))
+    # 22 values up to the first card, 9 in it: the 31st is its last, "B" (libyaml marks it at ": B").
+    assert problems(cards) == ["deck.yaml:5:41: the file holds more than 30 YAML values (keys, texts, lists); split it into several files"]
+
+
+VALUE_PIECES = ["- ", "-", "? ", ": ", ":", ",", "[", "]", "{", "}", "a", "\n", "  ", "'q'", "*x", "&x ", "!t ", "#c\n", "\r", "\u2028"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(VALUE_PIECES), max_size=60))
+def test_the_cheap_value_bound_is_never_below_the_parsers_count(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for loader_class in {yaml.SafeLoader, deckfile._Loader}:
+        loader = loader_class(text)
+        values = 0
+        try:
+            while (event := loader.get_event()) is not None:
+                values += isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent))
+        except yaml.YAMLError:
+            pass  # the parser stops there; the bound must cover what it read
+        finally:
+            loader.dispose()
+        assert deckfile._may_hold_more_nodes_than(text, values - 1), (loader_class.__name__, values)
+
+
+def test_a_message_quotes_at_most_80_characters_of_a_long_text() -> None:
+    (message,) = problems("x" * 100_000, header="")
+    assert message.endswith("not '" + "x" * 77 + "...'")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("builder, cards", [("many_cards_yaml", 120_000), ("one_line_yaml", 170_000)])
+def test_checking_an_8_mb_deck_of_many_cards_stays_within_time_and_memory(builder: str, cards: int, tmp_path: Path) -> None:
+    deck = tmp_path / "big.yaml"
+    deck.write_bytes(getattr(make_corpus, builder)(cards))
+    measured = measure(f"load_deck({str(deck)!r})", setup="from quizapp.core.deckfile import load_deck\n")
+    # Goal: 300 MB (693 MB and 684 MB before); refused by the value limit, at its position.
+    assert measured.outcome.startswith("DeckFileError: ") and "the file holds more than 500,000 YAML values" in measured.outcome
+    assert measured.seconds < 10 and measured.peak_mb < 400, measured
+
+
+@pytest.mark.slow
+def test_the_largest_deck_allowed_is_checked_within_time_and_memory(tmp_path: Path) -> None:
+    # 21,000 choice cards of 23 values each: 483,000 values, just under the limit.
+    head = "format: 1\ndeck: {id: big, version: 1, title: Big}\ncards:\n"
+    body = "".join(f"- {{id: c{n}, type: choice, question: q{n}, answers: [a], distractors: [b, c, d, e, f, g, h, i, j, k, l]}}\n" for n in range(21_000))
+    deck = tmp_path / "big.yaml"
+    deck.write_text(head + body, encoding="utf-8")
+    measured = measure(f"assert len(load_deck({str(deck)!r}).cards) == 21_000", setup="from quizapp.core.deckfile import load_deck\n")
+    assert measured.outcome == "ok"
+    # Measured 235 MB; the time (4.6-6.9 s) is the checker's, with no goal of its own: a loose bound.
+    assert measured.seconds < 30 and measured.peak_mb < 400, measured

@@ -61,12 +61,21 @@ EXPECTED: dict[str, dict[str, str]] = {
     "invalid-utf8.yaml": {"deck": ":6:56: the file is not valid UTF-8", "bundle": ":6:56: the file is not valid UTF-8", "csv": ":6:56: the file is not valid UTF-8", "quizlet": ":6:56: the file is not valid UTF-8"},
     "long-image-name.yaml": {"deck": "is too long: at most 255 characters", "bundle": "is too long", **TEXT_REFUSALS},
     "lone-surrogate.yaml": {"deck": ":6:59: YAML syntax: while parsing a quoted scalar: found invalid Unicode character escape", "bundle": "invalid Unicode character escape", **TEXT_REFUSALS},
+    "control-title.yaml": {"deck": ":2:38: 'title' in 'deck' holds U+001B (control character ^[)", "bundle": "small.yaml:2:38: 'title' in 'deck' holds U+001B", **TEXT_REFUSALS},
     "invalid-utf8.csv": {"deck": ":3:7: the file is not valid UTF-8", "csv": ":3:7: the file is not valid UTF-8", "quizlet": ":3:7: the file is not valid UTF-8"},
     "invalid-utf8.txt": {"deck": ":2:4: the file is not valid UTF-8", "csv": ":2:4: the file is not valid UTF-8", "quizlet": ":2:4: the file is not valid UTF-8"},
+    "nul.csv": {"csv": ":3:21: the file holds a NUL character (\\0), which is not text", "quizlet": ":3:21: the file holds a NUL character", "deck": "unacceptable character #x0000"},
+    "nul.txt": {"quizlet": ":2:18: the file holds a NUL character (\\0), which is not text", "csv": ":2:18: the file holds a NUL character", "deck": "unacceptable character #x0000"},
     "deep-nesting.json": {"deck": "nested more than 32 levels deep", "index": "not valid JSON: maximum recursion depth", "report": "not valid JSON: maximum recursion depth", "manifest": "manifest.json: not valid JSON", **TEXT_REFUSALS},
     "duplicate-keys.json": {"deck": "missing the required key 'cards'", "index": "the key 'format' appears twice", "report": "the key 'format' appears twice", "manifest": "the key 'format' appears twice", **TEXT_REFUSALS},
     "lone-surrogate.json": {"deck": "invalid Unicode character escape", "index": "nickname: holds an unpaired surrogate", "report": "nickname: holds an unpaired surrogate", "manifest": "nickname: holds an unpaired surrogate", **TEXT_REFUSALS},
     "huge-number.json": {"deck": "missing the required key 'cards'", "index": "Exceeds the limit (4300 digits)", "report": "Exceeds the limit (4300 digits)", "manifest": "Exceeds the limit (4300 digits)", **TEXT_REFUSALS},
+    "report-bidi-nickname.json": {"deck": "missing the required key 'deck'", "report": "nickname: holds U+202E (RIGHT-TO-LEFT OVERRIDE); a name may not hold control", **TEXT_REFUSALS},
+    "report-forged-counts.json": {"deck": "missing the required key 'deck'", "report": "cards[0].lapses: 9 lapses but only 1 reviews; lapses may not exceed reviews", **TEXT_REFUSALS},
+    "forged-overdose.quizdeck": {
+        "bundle": "deck 'overdose-response' (bundled with the app) cannot be replaced by an unsigned file (forged-overdose.quizdeck). To keep both, import it as a new deck",
+        "apkg": "is not an Anki package",
+    },
     "not-a-zip.quizdeck": {"bundle": "is not a zip archive", "apkg": "is not a zip archive"},
     "truncated.quizdeck": {"bundle": "is not a zip archive, or it is truncated or damaged", "apkg": "truncated or damaged"},
     "zip-slip.quizdeck": {"bundle": "entry '../../evil.png' uses '..'", "apkg": "entry '../../evil.png' uses '..'"},
@@ -83,6 +92,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "long-image-name.quizdeck": {"bundle": "is too long: at most 255 characters", "apkg": "is not an Anki package"},
     "deep-manifest.quizdeck": {"bundle": "manifest.json: not valid JSON: maximum recursion depth", "apkg": "is not an Anki package"},
     "surrogate-manifest.quizdeck": {"bundle": "manifest.json: title: holds an unpaired surrogate", "apkg": "is not an Anki package"},
+    "tampered-manifest.quizdeck": {"bundle": "manifest.json: signature: does not match: it was altered after publisher key 5647 5aa7 5463 474c signed it, or that key never signed it", "apkg": "is not an Anki package"},
+    "bad-signature.quizdeck": {"bundle": "manifest.json: signature: does not match: it was altered after publisher key 5647 5aa7 5463 474c signed it", "apkg": "is not an Anki package"},
+    "malformed-signature.quizdeck": {"bundle": "manifest.json: signature: is not an Ed25519 signature (86 letters, digits, - or _)", "apkg": "is not an Anki package"},
     "zip-slip.apkg": {"apkg": "entry '../../collection.anki21' uses '..'", "bundle": "uses '..'"},
     "absolute-path.apkg": {"apkg": "entry '/tmp/0' has an absolute path", "bundle": "has an absolute path"},
     "symlink.apkg": {"apkg": "entry '0' is a symbolic link", "bundle": "is a symbolic link"},
@@ -102,7 +114,15 @@ GENERATED: dict[str, dict[str, str]] = {
     "zip-bomb-overlap.apkg": {"apkg": "unpacks to more than 2048.0 MB", "bundle": "entry '0' unpacks to 400.0 MB"},
     "zip-bomb-lying.apkg": {"apkg": "entry 'collection.anki21' is damaged", "bundle": "has no manifest.json"},
     "zstd-bomb.apkg": {"apkg": "'collection.anki21b' in 'zstd-bomb.apkg' unpacks to more than 64 MB", "bundle": "has no manifest.json"},
+    "generated-column.apkg": {"apkg": "'generated-column.apkg': column 'flds' of table 'notes' is generated or hidden, which Anki never writes", "bundle": "has no manifest.json"},
+    "many-notes.apkg": {"apkg": "'many-notes.apkg' holds 150,010 notes; quizapp imports at most 100,000 from one package", "bundle": "has no manifest.json"},
+    "many-cards.yaml": {"deck": ":55558:4: the file holds more than 500,000 YAML values (keys, texts, lists); split it into several files", "bundle": ":55558:4: the file holds more than 500,000 YAML values", "quizlet": ":25001:1: a deck may hold at most 25,000 cards, and this is row 25,001", "csv": "the file is 6.9 MB; at most 2 MB can be imported"},
+    "one-line.yaml": {"deck": ":1:2488893: the file holds more than 500,000 YAML values", "bundle": ":1:2488893: the file holds more than 500,000 YAML values", "quizlet": "no tab between term and definition", "csv": "at most 2 MB can be imported"},
+    "many-rows.txt": {"quizlet": ":25001:1: a deck may hold at most 25,000 cards, and this is row 25,001; split the file into several decks", "csv": "at most 2 MB can be imported", "deck": "the deck file must be a mapping of keys to values, not 'term 0"},
+    "many-columns.csv": {"csv": "unknown column 'c0'\n", "quizlet": ":1:1: no tab between term and definition", "deck": "the deck file must be a mapping of keys to values, not 'c0,c1,"},
 }
+# How the message of a file with many problems ends: {file: route and the line after the first 50}.
+SHORTENED = {"many-columns.csv": ("csv", "\nand 99,951 more")}
 # Odd Anki packages that are imported, safely: {file: words a warning must contain, or ""}.
 IMPORTED_SAFELY = {
     "tag-soup.apkg": "field 'Front' is 1,953 KB; at most 256 KB per field is imported; left out",
@@ -211,6 +231,15 @@ def test_each_generated_hostile_file_is_refused_by_every_importer(name: str, tmp
         monkeypatch.setattr(anki_package, "MAX_COLLECTION_BYTES", 64 * 2**20)
     data = corpus.generated_files()[name]()
     _check_refusals(name, data, GENERATED[name], tmp_path, learner)
+
+
+@pytest.mark.parametrize("name", sorted(SHORTENED))
+def test_a_file_with_many_problems_shows_the_first_fifty_then_how_many_more(name: str, tmp_path: Path, learner: Collection) -> None:
+    route, ending = SHORTENED[name]
+    with pytest.raises(ProblemsError) as caught:
+        _route(route, name, corpus.generated_files()[name](), tmp_path, learner)()
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 51 and str(caught.value).endswith(ending)
 
 
 @pytest.mark.parametrize("name", sorted(IMPORTED_SAFELY))

@@ -5,13 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hostile import make_corpus
+from hostile.measure import measure
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quizapp.core.deck import Basic, Card, CardType, Deck, DeckInfo
 from quizapp.core.deckfile import dump_deck, load_deck, parse_deck
 from quizapp.core.errors import FormatError, FormatProblems
-from quizapp.sharing.quizlet import MAX_IMPORT_BYTES, export_quizlet, import_quizlet
+from quizapp.sharing import quizlet
+from quizapp.sharing.quizlet import (
+    MAX_IMPORT_BYTES,
+    export_quizlet,
+    import_quizlet,
+    neutralised,
+    unneutralised,
+)
 
 DECK = """\
 format: 1
@@ -113,7 +122,7 @@ def test_blank_rows_and_surrounding_spaces_are_ignored() -> None:
     assert [c.body for c in load("a\nb\n\n\n\nc\nd\n", term_sep="\n", card_sep="\n\n").cards] == [Basic("a", "b"), Basic("c", "d")]
 
 
-_TEXT = st.text(alphabet=st.sampled_from(list("ab ,;\t\n\r|:-é😀")), min_size=1, max_size=15).map(str.strip).filter(bool)
+_TEXT = st.text(alphabet=st.sampled_from(list("ab ,;\t\n\r|:-=+@'é😀")), min_size=1, max_size=15).map(str.strip).filter(bool)
 _SEPARATORS = st.sampled_from(
     [("\t", "\n"), (",", ";"), (",", "\n"), ("::", "|"), ("\t", "\n\n"), (" - ", "||"), ("\t", "\t;"), (";", ":;"), ("\n", "\n\n")]
 )
@@ -183,3 +192,54 @@ def test_bundled_decks_survive_a_quizlet_round_trip(path: Path) -> None:
         text = export_quizlet(deck, term_sep=term_sep, card_sep=card_sep)
         imported = load(text, term_sep=term_sep, card_sep=card_sep)
         assert export_quizlet(imported, term_sep=term_sep, card_sep=card_sep) == text
+
+
+# -- bounds and spreadsheet safety (issue 13) ---------------------------------------------------------
+
+
+def test_a_nul_in_a_cell_is_refused_at_its_position() -> None:
+    assert problems("a\tb\nFentanyl\tA strong\0opioid\n") == ["set.txt:2:18: the file holds a NUL character (\\0), which is not text"]
+
+
+def test_more_rows_than_a_deck_may_hold_are_refused_at_the_first_row_too_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(quizlet, "MAX_CARDS", 3)
+    text = "a\tb\n\nc\td\ne\tf\n  g\th\ni\tj\n"
+    assert problems(text) == ["set.txt:5:3: a deck may hold at most 3 cards, and this is row 4; split the file into several decks"]
+    assert len(load(text.replace("  g\th\ni\tj\n", "")).cards) == 3
+
+
+def test_positions_stay_right_with_multi_line_separators_and_many_bad_rows() -> None:
+    text = "a\nb\n\nno definition\n\nc\nd\n\n\n" + "x\n\n" * 3
+    found = problems(text, term_sep="\n", card_sep="\n\n")
+    assert found[:2] == ["set.txt:4:1: no line break between term and definition", "set.txt:10:1: no line break between term and definition"]
+    assert found[-1] == "set.txt:14:1: no line break between term and definition"
+
+
+def test_a_300000_row_file_is_refused_quickly_in_little_memory_naming_the_file(tmp_path: Path) -> None:
+    big = tmp_path / "300k.txt"
+    big.write_bytes(make_corpus.many_rows_txt(300_000))
+    measured = measure(
+        f"import_file(Collection.open({str(tmp_path / 'data')!r}), Path({str(big)!r}))",
+        setup="from pathlib import Path\nfrom quizapp.core.collection import Collection\nfrom quizapp.sharing.formats import import_file\n",
+    )
+    # Goal: 5 s and 200 MB (it took 53 s and 919 MB, and named '300k.yaml').
+    assert measured.outcome.startswith("FormatProblems: ") and "300k.txt:25001:1: a deck may hold at most 25,000 cards" in measured.outcome
+    assert ".yaml" not in measured.outcome
+    assert measured.seconds < 10 and measured.peak_mb < 400, measured
+
+
+def test_exported_cells_a_spreadsheet_would_run_as_formulas_start_with_a_quote() -> None:
+    deck = deck_of(("=1+2", "@SUM(A1)"), ("-5 °C", "+44 20"), ("'=already quoted", "it's fine"), ("a-b", "x=y"))
+    assert export_quizlet(deck).splitlines() == ["'=1+2\t'@SUM(A1)", "'-5 °C\t'+44 20", "''=already quoted\tit's fine", "a-b\tx=y"]
+
+
+def test_reimporting_our_own_export_gives_back_the_texts_the_learner_saw() -> None:
+    deck = deck_of(("=1+2", "@SUM(A1)"), ("-5 °C", "+44 20"), ("'=already quoted", "'plain quote"))
+    again = load(export_quizlet(deck))
+    assert [(c.body.front, c.body.back) for c in again.cards] == [("=1+2", "@SUM(A1)"), ("-5 °C", "+44 20"), ("'=already quoted", "'plain quote")]  # type: ignore[union-attr]
+
+
+@given(st.text(alphabet=st.sampled_from(list("'=+-@a ")), max_size=8))
+def test_a_quoted_cell_reads_back_as_exactly_the_text(text: str) -> None:
+    assert unneutralised(neutralised(text)) == text
+    assert not neutralised(text)[:1] in ("=", "+", "-", "@")

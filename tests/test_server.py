@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import os
 import socket
 import threading
 import time
@@ -23,10 +24,14 @@ from quizapp.sharing.reports import (
     MAX_REPORT_BYTES,
     CardReport,
     ClassReport,
+    ReportBox,
+    Withdrawal,
     load_reports,
     reports_dir_for,
+    send_report,
 )
-from quizapp.sharing.server import ShareServer, qr_matrix, qr_text
+from quizapp.sharing.server import RateLimit, ShareServer, qr_matrix, qr_text
+from quizapp.sharing.web import NetworkError
 
 GENERATED = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -77,8 +82,8 @@ def test_files_are_served_with_their_length_and_head_sends_no_body(share: ShareS
 def test_the_front_page_lists_the_decks_for_a_phone_browser(share: ShareServer) -> None:
     status, body, _ = ask(share, "GET", "/")
     page = body.decode()
-    assert status == 200 and 'href="small-v1.quizdeck">Small &lt;deck&gt;</a>' in page
-    assert share.url in page
+    assert status == 200 and "<h3>Small &lt;deck&gt;</h3>" in page and 'href="small-v1.quizdeck" download' in page
+    assert share.url.split("#")[0] not in page  # the page builds the app's link from its own address
 
 
 @pytest.mark.parametrize(
@@ -94,6 +99,17 @@ def test_nothing_outside_the_folder_or_hidden_is_served(share: ShareServer, serv
     assert status == 404 and b"teacher's private notes" not in body
 
 
+def test_a_hard_link_to_a_file_outside_the_folder_is_not_served(share: ShareServer, served: Path) -> None:
+    os.link(served.parent / "secret.txt", served / "notes.json")
+    status, body, _ = ask(share, "GET", "/notes.json")
+    assert status == 404 and b"teacher's private notes" not in body
+    assert ask(share, "HEAD", "/notes.json")[0] == 404
+    # A file of the folder itself is refused too once it has a second link anywhere.
+    os.link(served / "small-v1.quizdeck", served.parent / "copy.quizdeck")
+    assert ask(share, "GET", "/small-v1.quizdeck")[0] == 404
+    assert ask(share, "GET", "/index.json")[0] == 200
+
+
 def test_methods_other_than_get_head_and_post_are_refused(share: ShareServer) -> None:
     for method in ("PUT", "DELETE", "PATCH"):
         assert ask(share, method, "/index.json", body=b"x")[0] == 501
@@ -102,8 +118,14 @@ def test_methods_other_than_get_head_and_post_are_refused(share: ShareServer) ->
 # -- class reports ----------------------------------------------------------------------------------
 
 
-def report(nickname: str = "Ana", deck_id: str = "small", lapses: int = 1) -> ClassReport:
-    return ClassReport(deck_id, nickname, (CardReport("b1", 0, 3, lapses, 0.8), CardReport("r1", 1, 0, 0, None)))
+ANA_KEY = "ana-".ljust(32, "k")
+BO_KEY = "bo-".ljust(32, "k")
+
+
+def report(nickname: str = "Ana", deck_id: str = "small", lapses: int = 1, learner: str | None = None) -> ClassReport:
+    name = nickname.strip().casefold()
+    key = learner or {"ana": ANA_KEY, "bo": BO_KEY}.get(name, hashlib.sha256(name.encode()).hexdigest()[:32])
+    return ClassReport(deck_id, nickname, (CardReport("b1", 0, 5, lapses, 0.8), CardReport("r1", 1, 0, 0, None)), key)
 
 
 def post(share: ShareServer, data: bytes, path: str = "/reports", headers: dict[str, str] | None = None) -> tuple[int, dict[str, object]]:
@@ -130,6 +152,12 @@ def test_a_report_is_stored_beside_the_folder_and_a_resend_replaces_it(share: Sh
     [
         (report(deck_id="not-served").to_json(), "/reports", 404, "this share does not serve deck 'not-served'"),
         (b'{"format": 1, "deck_id": "small", "nickname": "Ana", "cards": [{"card": "b1"}]}', "/reports", 400, "cards[0]: the key 'sibling' is missing"),
+        (ClassReport("small", "Ana", (CardReport("b9", 0, 1, 0, 0.5),), ANA_KEY).to_json(), "/reports", 400, "card 'b9' is not in the deck 'small' v1 that this share serves"),
+        (ClassReport("small", "Ana", (CardReport("t1", 1, 1, 0, 0.5),), ANA_KEY).to_json(), "/reports", 400, "card 't1' sibling 1 is not in the deck"),
+        (ClassReport("small", "Ana", (CardReport("b1", 0, 1, 2, 0.5),), ANA_KEY).to_json(), "/reports", 400, "lapses may not exceed reviews"),
+        (json.dumps({**report().to_dict(), "nickname": "Ana\u202e"}).encode(), "/reports", 400, "nickname: holds U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        (json.dumps({**report().to_dict(), "nickname": "Ana\u009b2J"}).encode(), "/reports", 400, "nickname: holds U+009B"),
+        (json.dumps({**report().to_dict(), "nickname": "\u2066Ana"}).encode(), "/reports", 400, "nickname: holds U+2066 (LEFT-TO-RIGHT ISOLATE)"),
         (b"not json", "/reports", 400, "not valid JSON"),
         (report().to_json(), "/index.json", 404, "reports are taken at /reports only"),
         (json.dumps({**report().to_dict(), "device": "Pixel 7"}).encode(), "/reports", 400, "device: is not a known key"),
@@ -140,6 +168,107 @@ def test_a_bad_report_is_refused_with_the_reason(share: ShareServer, served: Pat
     answer = post(share, data, path)
     assert answer[0] == status and message in str(answer[1]["error"])
     assert not reports_dir_for(served).exists()
+
+
+def test_a_nickname_stays_with_the_learner_who_first_used_it(share: ShareServer, served: Path) -> None:
+    assert post(share, report("Ana", lapses=1).to_json())[0] == 201
+    status, answer = post(share, report("ANA", lapses=4, learner=BO_KEY).to_json())
+    assert status == 409 and "the name 'ANA' is already used by another learner" in str(answer["error"])
+    assert [(r.nickname, r.cards[0].lapses) for r in load_reports(reports_dir_for(served), "small")] == [("Ana", 1)]
+    assert share.notices()[0].kind == "nickname" and "the name 'ANA'" in share.notices()[0].message
+    assert post(share, report("ana", lapses=2).to_json())[0] == 200  # Ana herself, typed differently
+
+
+def test_an_older_app_s_report_is_taken_under_a_free_name_only(share: ShareServer) -> None:
+    old = json.dumps({**report("Cy").to_dict(), "format": 1})
+    old_report = json.loads(old)
+    del old_report["learner"]
+    assert post(share, json.dumps(old_report).encode())[0] == 201
+    assert post(share, report("Cy").to_json())[0] == 200  # the first key takes the name
+    status, answer = post(share, json.dumps(old_report).encode())
+    assert status == 409 and "this app is too old" in str(answer["error"])
+
+
+def test_a_learner_withdraws_their_report_with_their_key(share: ShareServer, served: Path) -> None:
+    post(share, report("Ana").to_json())
+    status, answer = post(share, Withdrawal("small", "ana", BO_KEY).to_json(), "/reports/withdraw")
+    assert status == 409 and "only the learner who sent it (or the teacher) can withdraw it" in str(answer["error"])
+    assert load_reports(reports_dir_for(served), "small")
+    assert post(share, Withdrawal("small", "Ana", ANA_KEY).to_json(), "/reports/withdraw") == (
+        200, {"message": "Your report for 'small' was withdrawn; the teacher no longer has it.", "withdrawn": True})
+    assert load_reports(reports_dir_for(served), "small") == []
+    status, answer = post(share, Withdrawal("small", "Ana", ANA_KEY).to_json(), "/reports/withdraw")
+    assert status == 404 and answer["error"] == "the teacher has no report from you for 'small'"
+    assert post(share, b'{"format": 2}', "/reports/withdraw")[0] == 400
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_one_device_posting_too_fast_gets_429_with_a_wait_and_the_teacher_a_notice(served: Path) -> None:
+    clock = FakeClock()
+    with ShareServer(served, host="127.0.0.1", port=0, idle_timeout=0.5, post_burst=3, posts_per_minute=6, clock=clock) as share:
+        assert [post(share, report(f"learner {n}").to_json())[0] for n in range(3)] == [201, 201, 201]
+        status, body, response = ask(share, "POST", "/reports", body=report("learner 3").to_json())
+        assert status == 429 and response.getheader("Retry-After") == "10"
+        assert json.loads(body)["error"] == "too many reports from this device; wait 10 seconds and send again"
+        assert ask(share, "GET", "/index.json")[0] == 200  # downloads are not limited
+        with pytest.raises(NetworkError, match="429 Too Many Requests: too many reports from this device; wait 10 seconds"):
+            send_report(share.url, report("learner 3"))  # what the learner's app shows
+        (notice,) = share.notices()
+        assert notice.kind == "rate" and notice.count == 2 and notice.message == "127.0.0.1 sent reports faster than 6 a minute and was asked to wait"
+        clock.now += 10
+        assert post(share, report("learner 3").to_json())[0] == 201
+        share.clear_notices()
+        assert share.notices() == []
+    assert len(load_reports(reports_dir_for(served), "small")) == 4
+
+
+def test_the_rate_limit_forgets_quiet_addresses_so_its_table_stays_small() -> None:
+    clock = FakeClock()
+    limit = RateLimit(2, 60, clock)
+    for number in range(RateLimit.MAX_ADDRESSES + 500):
+        assert limit.wait(f"10.{number // 65536}.{number // 256 % 256}.{number % 256}") == 0
+    assert len(limit._buckets) <= RateLimit.MAX_ADDRESSES
+    assert limit.wait("a") == 0 and limit.wait("a") == 0 and limit.wait("a") == pytest.approx(1.0)
+    clock.now += 1
+    assert limit.wait("a") == 0
+
+
+def test_a_full_report_box_gets_507_and_the_teacher_a_notice(served: Path) -> None:
+    box = ReportBox(reports_dir_for(served), max_reports=2)
+    with ShareServer(served, host="127.0.0.1", port=0, idle_timeout=0.5, report_box=box) as share:
+        assert [post(share, report(name).to_json())[0] for name in ("Ana", "Bo")] == [201, 201]
+        status, answer = post(share, report("Cy").to_json())
+        assert status == 507 and "already holds 2 reports for 'small', as many as it keeps; tell your teacher" in str(answer["error"])
+        assert post(share, report("Ana", lapses=2).to_json())[0] == 200  # a learner already in still updates
+        (notice,) = share.notices()
+        assert notice.kind == "full" and "already holds 2 reports for 'small'" in notice.message
+
+
+def test_a_flood_from_one_client_stores_a_bounded_number_of_reports_quickly(served: Path) -> None:
+    with ShareServer(served, host="127.0.0.1", port=0, idle_timeout=0.5) as share:
+        connection = connect(share)
+        statuses: dict[int, int] = {}
+        started = time.monotonic()
+        for number in range(300):
+            connection.request("POST", "/reports", body=report(f"flood {number}").to_json(), headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            statuses[response.status] = statuses.get(response.status, 0) + 1
+            if response.getheader("Connection") == "close":
+                connection.close()
+                connection = connect(share)
+        connection.close()
+        assert time.monotonic() - started < 20
+    assert statuses[201] <= 12 and statuses[429] >= 288, statuses
+    assert len(load_reports(reports_dir_for(served), "small")) == statuses[201]
+    assert sum(p.stat().st_size for p in reports_dir_for(served).rglob("*") if p.is_file()) < 64 * 1024
 
 
 def test_an_oversized_report_is_refused_before_it_is_read(share: ShareServer) -> None:

@@ -4,6 +4,9 @@ A backup is taken with SQLite's online backup API (consistent even while the app
 with `PRAGMA integrity_check`, and only then renamed into place; the newest 7 are kept. A damaged
 database is never silently replaced: it is moved aside under a telling name, and restoring a
 backup is a separate, explicit step.
+
+A backup or a restore cut off by a crash (kill -9, a flat battery) leaves files behind: the next
+start deals with them (`clean_up_interrupted`).
 """
 
 from __future__ import annotations
@@ -12,18 +15,26 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from quizapp.core.errors import StoreError
-from quizapp.core.store import DB_NAME, Store
+from quizapp.core.store import ACKNOWLEDGED_SUFFIX, DB_NAME, Store
 
 BACKUP_DIR = "backups"
 KEEP = 7
 _PREFIX = "progress-"
 _SUFFIX = ".sqlite3"
 _STAMP = "%Y-%m-%d-%H%M%S"
+# A backup being written, and the files SQLite keeps beside it while it is open.
+_PARTIAL_SUFFIXES = (".partial", ".partial-wal", ".partial-shm", ".partial-journal")
+# A restore's copy of the backup before it is renamed into place.
+RESTORING = DB_NAME + ".restoring"
+# A partial backup younger than this may be one another copy of the app is writing right now (a
+# backup takes seconds at most), so only older ones are cleaned up.
+LEFTOVER_AGE_S = 60.0
 
 
 def backups_dir(data_dir: Path) -> Path:
@@ -88,6 +99,32 @@ def backup_now(store: Store, data_dir: Path, now: datetime) -> Path:
     return target
 
 
+def clean_up_interrupted(data_dir: Path) -> None:
+    """Deal with what a backup or a restore cut off by a crash left in the data folder; called at
+    every start, before the database is opened.
+
+    A partial backup is deleted: it was never checked, so it must not be mistaken for a backup. A
+    restore's copy is deleted if the database is still in place (the restore never happened), and
+    completed if the crash came between moving the old database aside and putting the copy in its
+    place (the learner asked for it; the old database is kept aside)."""
+    restoring = data_dir / RESTORING
+    with contextlib.suppress(OSError):
+        if restoring.exists():
+            if not (data_dir / DB_NAME).exists() and check_database(restoring) is None:
+                os.replace(restoring, data_dir / DB_NAME)
+            else:
+                restoring.unlink()
+    folder = backups_dir(data_dir)
+    if not folder.is_dir():
+        return
+    for leftover in folder.iterdir():
+        if not (leftover.name.startswith(_PREFIX) and leftover.name.endswith(_PARTIAL_SUFFIXES)):
+            continue
+        with contextlib.suppress(OSError):  # left for the next start
+            if time.time() - leftover.stat().st_mtime > LEFTOVER_AGE_S:
+                leftover.unlink()
+
+
 def backup_if_due(store: Store, data_dir: Path, now: datetime) -> Path | None:
     """The daily automatic backup: made when the newest backup is from an earlier UTC date."""
     newest = next(iter(list_backups(data_dir)), None)
@@ -119,6 +156,9 @@ def _move_aside(data_dir: Path, label: str, now: datetime) -> Path | None:
     while aside.exists():
         number += 1
         aside = data_dir / f"{DB_NAME}.{label}-{now.strftime(_STAMP)}-{number}"
+    # The note of the reviews acknowledged describes the database that goes: kept, it would make
+    # the next one look older than the answers in it.
+    (data_dir / (DB_NAME + ACKNOWLEDGED_SUFFIX)).unlink(missing_ok=True)
     for suffix in ("-wal", "-shm"):
         companion = data_dir / (DB_NAME + suffix)
         if companion.exists():
@@ -137,7 +177,9 @@ def set_aside(data_dir: Path, reason: str, now: datetime) -> Path | None:
 def restore(data_dir: Path, backup: Path | None, now: datetime, *, reason: str = "replaced") -> Recovery:
     """Put a backup (default: the newest sound one) in place of the database, which must be closed.
 
-    The current database is kept aside as `progress.sqlite3.<reason>-<time>`, never deleted.
+    The current database is kept aside as `progress.sqlite3.<reason>-<time>`, never deleted. The
+    backup is copied (and synced) beside the database first, so a crash at any point leaves either
+    the old database in place or what `clean_up_interrupted` completes at the next start.
     """
     if backup is None:
         source = newest_sound_backup(data_dir)
@@ -147,8 +189,16 @@ def restore(data_dir: Path, backup: Path | None, now: datetime, *, reason: str =
         source = backup
     else:
         raise StoreError(f"{backup} is not a sound backup; nothing was changed")
+    copy = data_dir / RESTORING
+    try:
+        copy.unlink(missing_ok=True)  # a copy left by a restore cut off before
+        shutil.copyfile(source, copy)
+        with open(copy, "rb+") as written:
+            os.fsync(written.fileno())
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            copy.unlink()
+        raise StoreError(f"{source} could not be copied into {data_dir} ({error.strerror or error}); nothing was changed") from error
     kept = _move_aside(data_dir, reason, now)
-    partial = data_dir / (DB_NAME + ".restoring")
-    shutil.copyfile(source, partial)
-    os.replace(partial, data_dir / DB_NAME)
+    os.replace(copy, data_dir / DB_NAME)
     return Recovery(kept, source)

@@ -6,11 +6,12 @@ collection, each change is one transaction, returns what it changed, and can be 
 
 from __future__ import annotations
 
-import hashlib
 import json
+import re
+import secrets
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from enum import Enum
 from pathlib import Path
@@ -18,13 +19,27 @@ from typing import Any
 
 from quizapp.core import backup
 from quizapp.core.card_state import CardState, Rating
-from quizapp.core.datadir import bundled_decks_dir, default_data_dir, imported_decks_dir
+from quizapp.core.datadir import default_data_dir
 from quizapp.core.days import Clock, DayClock, SystemClock, local_timezone
 from quizapp.core.deck import Card, Deck, DeckInfo, Source
-from quizapp.core.deckfile import parse_deck
-from quizapp.core.errors import DeckFileError, NotFoundError, Problem
+from quizapp.core.decksync import (
+    DECK_SUFFIXES,
+    DeckRecord,
+    DeckSync,
+    DeckUpdate,
+    SyncReport,
+    fuzz_key,
+)
+from quizapp.core.errors import NotFoundError
 from quizapp.core.options import DeckOptions
-from quizapp.core.queues import Allowance, DueCounts, counts_by_deck, next_due_ms, studied_today
+from quizapp.core.origin import Origin
+from quizapp.core.queues import (
+    Allowance,
+    DueCounts,
+    counts_by_deck,
+    next_due_ms,
+    studied_today,
+)
 from quizapp.core.scheduler import Scheduler
 from quizapp.core.settings import Settings
 from quizapp.core.store import (
@@ -47,7 +62,9 @@ from quizapp.core.store import (
 )
 
 UNDO_LIMIT = 50
-DECK_SUFFIXES = (".yaml", ".yml")
+LEARNER_TOKEN_SETTING = "sharing.learner_token"
+LEARNER_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,64}\Z")  # what secrets.token_urlsafe gives, 16 bytes or more
+__all__ = ["DECK_SUFFIXES", "Collection", "DeckRecord", "DeckUpdate", "SyncReport", "fuzz_key"]  # re-exported: callers import them from here
 
 
 @dataclass(frozen=True)
@@ -58,56 +75,6 @@ class DeckSummary:
     description: str
     card_count: int
     counts: DueCounts
-
-
-@dataclass(frozen=True)
-class DeckUpdate:
-    """What registering a deck file or bundle changed, card by card id."""
-
-    deck_id: str
-    title: str
-    version: int
-    previous_version: int | None
-    added: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    retired: tuple[str, ...] = ()
-    restored: tuple[str, ...] = ()
-    unchanged: int = 0
-
-    @property
-    def is_new_deck(self) -> bool:
-        return self.previous_version is None
-
-    def summary(self) -> str:
-        if self.is_new_deck:
-            return f"{self.deck_id} v{self.version}: added with {len(self.added)} cards"
-        parts = [f"{len(self.added)} new", f"{len(self.changed)} changed", f"{len(self.retired)} retired"]
-        if self.restored:
-            parts.append(f"{len(self.restored)} restored")
-        parts.append(f"{self.unchanged} unchanged")
-        return f"{self.deck_id} v{self.previous_version} → v{self.version}: " + ", ".join(parts)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "deck_id": self.deck_id,
-            "title": self.title,
-            "version": self.version,
-            "previous_version": self.previous_version,
-            "added": list(self.added),
-            "changed": list(self.changed),
-            "retired": list(self.retired),
-            "restored": list(self.restored),
-            "unchanged": self.unchanged,
-        }
-
-
-@dataclass
-class SyncReport:
-    """The outcome of registering deck files: updated decks, unchanged files and broken files."""
-
-    updates: list[DeckUpdate] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
 
 
 _PLACE_COLUMNS = ("queue", "due_at", "due_day")
@@ -214,11 +181,13 @@ class Collection:
         self._schedulers: dict[str, Scheduler] = {}
         self._settings = Settings.from_dict(store.get_setting("app", {}))
         self._unburied_day: int | None = None
+        self._decksync = DeckSync(store, data_dir, self.now, self.today, lambda deck_id: self._schedulers.pop(deck_id, None))
 
     @classmethod
     def open(cls, data_dir: Path | str | None = None, *, clock: Clock | None = None, tz: tzinfo | None = None) -> Collection:
         directory = Path(data_dir) if data_dir is not None else default_data_dir()
         directory.mkdir(parents=True, exist_ok=True)
+        backup.clean_up_interrupted(directory)
         return cls(Store(directory / DB_NAME), directory, clock, tz)
 
     def close(self) -> None:
@@ -314,6 +283,16 @@ class Collection:
         self._schedulers.pop(deck_id, None)
         return self.deck_options(deck_id)
 
+    def learner_token(self) -> str:
+        """This learner's random key, made once and kept in the progress store (so backups,
+        restores and sync carry it): a teacher's share keeps a nickname for the key that first
+        used it, so no one else can send reports under that name."""
+        token = self.store.get_setting(LEARNER_TOKEN_SETTING)
+        if not (isinstance(token, str) and LEARNER_TOKEN.match(token)):
+            token = secrets.token_urlsafe(24)
+            self.store.set_setting(LEARNER_TOKEN_SETTING, token)
+        return token
+
     def scheduler(self, deck_id: str) -> Scheduler:
         if deck_id not in self._schedulers:
             self._schedulers[deck_id] = Scheduler(self.deck_options(deck_id), self.days)
@@ -322,156 +301,41 @@ class Collection:
     # -- decks ---------------------------------------------------------------------------------
 
     def sync_files(self, paths: Iterable[Path | str]) -> SyncReport:
-        """Register deck files (or every *.yaml in given folders) by content hash.
-
-        An unchanged file is hashed but not parsed. A broken file is reported and its deck keeps
-        its last good version. Decks whose file vanished from a synced folder are hidden, with
-        their progress kept.
-        """
-        report = SyncReport()
-        seen_decks: set[str] = set()
-        folders: list[Path] = []
-        for path in map(Path, paths):
-            if path.is_dir():
-                folders.append(path.resolve())
-                files = sorted(p for p in path.iterdir() if p.suffix in DECK_SUFFIXES and p.is_file())
-            else:
-                files = [path]
-            for file in files:
-                deck_id = self._sync_file(file, report)
-                if deck_id:
-                    seen_decks.add(deck_id)
-        self._hide_vanished(folders, seen_decks)
-        return report
+        """Register deck files (or every *.yaml in given folders) by content hash; see DeckSync."""
+        return self._decksync.sync_files(paths)
 
     def default_deck_folders(self) -> list[Path]:
         """The bundled decks folder and each imported deck's folder (one per deck), as they exist now."""
-        imported = imported_decks_dir(self.data_dir)
-        folders = [bundled_decks_dir()]
-        if imported.is_dir():
-            folders.extend(sorted(p for p in imported.iterdir() if p.is_dir()))
-        return [p for p in folders if p.is_dir()]
+        return self._decksync.default_deck_folders()
 
     def sync_default_decks(self) -> SyncReport:
         """Register the bundled decks and the learner's imported decks."""
-        return self.sync_files(self.default_deck_folders())
+        return self._decksync.sync_default_decks()
 
-    def _sync_file(self, file: Path, report: SyncReport) -> str | None:
-        resolved = str(file.resolve())
-        try:
-            data = file.read_bytes()
-        except OSError as error:
-            report.problems.append(Problem(str(file), 1, 1, f"cannot read the file: {error.strerror or error}"))
-            return None
-        digest = hashlib.sha256(data).hexdigest()
-        known = self.store.query_one("SELECT deck_id FROM deck_files WHERE path = ? AND sha256 = ?", (resolved, digest))
-        if known:
-            report.unchanged.append(known[0])
-            with self.store.transaction() as db:
-                db.execute("UPDATE decks SET present = 1 WHERE deck_id = ? AND present = 0 AND source_path = ?", (known[0], resolved))
-            return str(known[0])
-        try:
-            deck = parse_deck(data, str(file), base_dir=file.parent)
-        except DeckFileError as error:
-            report.problems.extend(error.problems)
-            return None
-        current = self.store.query_one("SELECT version, source_path FROM decks WHERE deck_id = ? AND present = 1", (deck.id,))
-        if current and current[1] != resolved and current[1] and Path(current[1]).exists() and current[0] >= deck.info.version:
-            # Two files claim one deck: the higher version wins (a teacher's update of a bundled
-            # deck), and an equal version is a clash the author must resolve.
-            relation = "the same version as" if current[0] == deck.info.version else f"older than v{current[0]} in"
-            report.problems.append(Problem(str(file), 1, 1, f"deck id '{deck.id}' v{deck.info.version} is {relation} {current[1]}; this file is ignored"))
-            return deck.id
-        report.updates.append(self.apply_deck(deck, source_path=resolved, content_hash=digest))
-        return deck.id
+    def apply_deck(
+        self, deck: Deck, *, source_path: str | None, content_hash: str, origin: Origin | None = None, adapts: str | None = None
+    ) -> DeckUpdate:
+        """Add a deck or update it by card id, in one transaction; see DeckSync.apply_deck."""
+        return self._decksync.apply_deck(deck, source_path=source_path, content_hash=content_hash, origin=origin, adapts=adapts)
 
-    def _hide_vanished(self, folders: list[Path], seen: set[str]) -> None:
-        if not folders:
-            return
-        with self.store.transaction() as db:
-            for deck_id, source_path in db.execute("SELECT deck_id, source_path FROM decks WHERE present = 1").fetchall():
-                if deck_id not in seen and source_path and Path(source_path).parent in folders:
-                    db.execute("UPDATE decks SET present = 0 WHERE deck_id = ?", (deck_id,))
+    def deck_record(self, deck_id: str) -> DeckRecord | None:
+        """A deck's version, origin and the bundled deck it adapts, hidden or not; None if the id is free."""
+        return self._decksync.record(deck_id)
 
-    def apply_deck(self, deck: Deck, *, source_path: str | None, content_hash: str) -> DeckUpdate:
-        """Add a deck or update it by card id, in one transaction.
+    def preview_deck(self, deck: Deck) -> DeckUpdate:
+        """What applying `deck` would change, card by card, without changing anything."""
+        return self._decksync.preview(deck)
 
-        Kept cards keep their progress (even when reworded), new cards arrive as new, cards that
-        left the deck are retired with their history kept, and come back if they return.
-        """
-        now_ms = to_ms(self.now())
-        today = self.today()
-        info = {"deck": deck.info.to_dict(), "sources": [s.to_dict() for s in deck.sources], "retired": list(deck.retired)}
-        with self.store.transaction() as db:
-            previous = db.execute("SELECT version FROM decks WHERE deck_id = ?", (deck.id,)).fetchone()
-            db.execute(
-                "INSERT INTO decks (deck_id, version, title, info, source_path, content_hash, present, added_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (deck_id) DO UPDATE SET version = excluded.version,"
-                " title = excluded.title, info = excluded.info, source_path = excluded.source_path,"
-                " content_hash = excluded.content_hash, present = 1, updated_at = excluded.updated_at",
-                (deck.id, deck.info.version, deck.info.title, json.dumps(info), source_path, content_hash, now_ms, now_ms),
-            )
-            if source_path:
-                db.execute(
-                    "INSERT OR REPLACE INTO deck_files (path, sha256, deck_id) VALUES (?, ?, ?)",
-                    (source_path, content_hash, deck.id),
-                )
-            update = self._apply_cards(db, deck, today)
-        self._schedulers.pop(deck.id, None)
-        return DeckUpdate(
-            deck_id=deck.id,
-            title=deck.info.title,
-            version=deck.info.version,
-            previous_version=previous[0] if previous else None,
-            **update,
-        )
+    def use_bundled(self, deck_id: str) -> DeckUpdate:
+        """Go back from a teacher's version of a bundled deck to the app's own (progress kept by card id)."""
+        return self._decksync.use_bundled(deck_id)
 
-    def _apply_cards(self, db: Any, deck: Deck, today: int) -> dict[str, Any]:
-        existing = {row[0]: (row[1], row[2]) for row in db.execute("SELECT card_id, content, retired FROM entries WHERE deck_id = ?", (deck.id,))}
-        siblings: dict[str, dict[int, int]] = {}
-        for card_id, sibling, retired in db.execute("SELECT card_id, sibling, retired FROM cards WHERE deck_id = ?", (deck.id,)):
-            siblings.setdefault(card_id, {})[sibling] = retired
-        added, changed, restored = [], [], []
-        entry_rows, new_card_rows, live_siblings = [], [], []
-        for position, card in enumerate(deck.cards):
-            content = json.dumps(card.to_dict(), ensure_ascii=False, separators=(",", ":"))
-            entry_rows.append((deck.id, card.id, position, card.type.value, content, card.searchable_text().casefold()))
-            if card.id not in existing:
-                added.append(card.id)
-            elif existing[card.id][1]:
-                restored.append(card.id)
-            elif existing[card.id][0] != content:
-                changed.append(card.id)
-            known = siblings.get(card.id, {})
-            for sibling in card.siblings():
-                live_siblings.append((position, deck.id, card.id, sibling))
-                if sibling not in known:
-                    new_card_rows.append((deck.id, card.id, sibling, position, fuzz_key((deck.id, card.id, sibling))))
-        db.executemany(
-            "INSERT INTO entries (deck_id, card_id, position, type, content, search_text, retired) VALUES (?, ?, ?, ?, ?, ?, 0)"
-            " ON CONFLICT (deck_id, card_id) DO UPDATE SET position = excluded.position, type = excluded.type,"
-            " content = excluded.content, search_text = excluded.search_text, retired = 0",
-            entry_rows,
-        )
-        db.executemany(
-            "INSERT INTO cards (deck_id, card_id, sibling, position, shuffle) VALUES (?, ?, ?, ?, ?)", new_card_rows
-        )
-        live_ids = {card.id for card in deck.cards}
-        gone = [card_id for card_id, (_, retired) in existing.items() if card_id not in live_ids and not retired]
-        if existing:
-            # Retire everything, then bring back what the deck still has: two set operations
-            # instead of comparing every sibling in Python.
-            db.execute("UPDATE entries SET retired = 1 WHERE deck_id = ? AND card_id NOT IN (SELECT value FROM json_each(?))", (deck.id, json.dumps(sorted(live_ids))))
-            db.execute("UPDATE cards SET retired = 1 WHERE deck_id = ?", (deck.id,))
-            db.executemany("UPDATE cards SET retired = 0, position = ? WHERE deck_id = ? AND card_id = ? AND sibling = ?", live_siblings)
-            self.store.refresh_queue(db, "deck_id = :deck_id", {"deck_id": deck.id}, today)
-        return {
-            "added": tuple(added),
-            "changed": tuple(changed),
-            "retired": tuple(gone),
-            "restored": tuple(restored),
-            "unchanged": len(deck.cards) - len(added) - len(changed) - len(restored),
-        }
+    def decline_adaptation(self, deck_id: str, key: str) -> None:
+        """The learner keeps the app's deck: this teacher's version is not offered again."""
+        self._decksync.decline_adaptation(deck_id, key)
+
+    def adaptation_declined(self, deck_id: str, key: str) -> bool:
+        return self._decksync.adaptation_declined(deck_id, key)
 
     def deck_ids(self) -> list[str]:
         """Decks that are present, ordered by title."""
@@ -501,7 +365,7 @@ class Collection:
 
     def deck_source_path(self, deck_id: str) -> Path | None:
         row = self.store.query_one("SELECT source_path FROM decks WHERE deck_id = ?", (deck_id,))
-        return Path(row[0]) if row and row[0] else None
+        return self._decksync.resolve(row[0]) if row and row[0] else None
 
     def card(self, key: CardKey) -> Card:
         row = self.store.query_one("SELECT content FROM entries WHERE deck_id = ? AND card_id = ?", key[:2])
@@ -602,6 +466,7 @@ class Collection:
             sibling_rows = self._bury_siblings(db, key, today) if options.bury_siblings else []
             # Where the card waits now, as the store worked it out (a leech may have been suspended).
             place = db.execute(f"SELECT {', '.join(_PLACE_COLUMNS)} FROM cards WHERE deck_id = ? AND card_id = ? AND sibling = ?", key).fetchone()
+        self.store.acknowledge_review(revlog_id, now)  # committed: a database without it is reported at open
         self._push_undo(_UndoStep(f"answer {key[1]}", [row, *sibling_rows], [revlog_id]))
         buried = [Requeued((r[0], r[1], r[2]), QueuePlace.of_card_row(r), replace(QueuePlace.of_card_row(r), queue=QUEUE_BURIED)) for r in sibling_rows]
         return AnswerResult(
@@ -821,10 +686,6 @@ class Collection:
         rows = self.store.query(sql + " WHERE deck_id = ?", (deck_id,)) if deck_id else self.store.query(sql)
         return [(r[0], r[1], r[2]) for r in rows]
 
-
-def fuzz_key(key: CardKey) -> int:
-    """A stable number per studied card: seeds its fuzz and its place among equally due cards."""
-    return zlib.crc32(f"{key[0]}\x00{key[1]}\x00{key[2]}".encode())
 
 
 

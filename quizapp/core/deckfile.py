@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from quizapp.core import cloze
+from quizapp.core.controls import first_unsafe
 from quizapp.core.deck import (
     BODY_CLASSES,
     FORMAT_VERSION,
@@ -34,6 +35,12 @@ from quizapp.core.errors import DeckFileError, Problem
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
+# The node tree takes about 460 bytes per YAML value (key, text, list or mapping): an 8 MB deck of
+# 120,000 small cards took 535-690 MB to check, too much for a phone. Files holding more values
+# than this are refused before anything is composed; checking the largest allowed file peaks near
+# 280 MB. A deck of 25,000 cards as long as the bundled ones holds 444,000 values.
+MAX_NODES = 500_000
+MAX_CARDS = 25_000
 # The C composer recurses once per nesting level and has no limit of its own: 30,000 nested
 # '[' (a 60 KB file) overflowed the stack and killed the process (2,000 already do in a thread
 # with a 512 KB stack). A file that could nest deeper than this is measured first, event by event
@@ -48,6 +55,8 @@ _BLOCK_OPENER = re.compile(r"[-?:](?=[ \t]|\Z)")
 # text is escaped ('' or \"), so it follows no such character and is checked in turn.
 # Written as one character class first, so that the search skips other text at C speed.
 _FLOW_MARK = re.compile(r"""[\[\]{}"'#!](?:(?<=[\[\]{}])|(?<![\w.)!%]["'#!])(?:(?<=")(?![^"\[\]{}]*")|(?<=')(?![^'\[\]{}]*')|(?<=[#!])))""")
+# What can start YAML values (see _may_hold_more_nodes_than): block entries are '-' before a blank.
+_BLOCK_ENTRY = re.compile(r"-(?=\s|\Z)")
 # Image paths become file names on the learner's device: keep them within what every file system
 # takes (255 bytes per name on ext4/FAT, room left for the temporary name of an atomic write).
 MAX_IMAGE_PATH_CHARS = 255
@@ -191,10 +200,10 @@ def _position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
 def compose_yaml(text: str, path: str, empty_message: str) -> yaml.Node:
     """The node tree of one YAML document, with positions; syntax errors, hostile nesting and an
     empty document are DeckFileErrors. Tags and aliases are refused later, by NodeChecker.plain."""
-    loader = _Loader(text)
+    loader = _loader(text, path)
     try:
-        if _may_nest_deeper_than(text, _SAFE_COMPOSE_DEPTH):
-            _refuse_deep_nesting(text, path)
+        if _may_nest_deeper_than(text, _SAFE_COMPOSE_DEPTH) or _may_hold_more_nodes_than(text, MAX_NODES):
+            _refuse_deep_or_large(text, path)
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -214,6 +223,17 @@ def compose_yaml(text: str, path: str, empty_message: str) -> yaml.Node:
     if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _NULL):
         raise DeckFileError([Problem(path, 1, 1, empty_message)])
     return root
+
+
+def _loader(text: str, path: str) -> Any:
+    """A YAML loader for the text. The pure-Python one (as on a phone) checks every character as
+    it is made, so a NUL or another control character is refused here, at its position."""
+    try:
+        return _Loader(text)
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        col = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise DeckFileError([Problem(path, line, col, f"YAML syntax: unacceptable character #x{error.character:04x}: {error.reason}")]) from None
 
 
 def _may_nest_deeper_than(text: str, depth: int) -> bool:
@@ -271,21 +291,51 @@ def _flow_nesting_bound(text: str, limit: int) -> int:
     return deepest
 
 
-def _refuse_deep_nesting(text: str, path: str) -> None:
-    """Walk the parser's events (iteratively) and refuse a node nested deeper than MAX_DEPTH,
-    at its position, as the checker would; YAML syntax errors surface as in `_compose`."""
-    loader = _Loader(text)
+def _may_hold_more_nodes_than(text: str, limit: int) -> bool:
+    """Whether the text might hold more than `limit` YAML values: one count at C speed.
+
+    Every value but the root follows an indicator that starts at most two of them: '- ' one item,
+    ':' and '?' a key and its value, '[' a list and its first item, '{' a mapping and its first key
+    and value, ',' the next item or key and value. Characters counted inside texts only make the
+    bound larger.
+    """
+    indicators = sum(text.count(char) for char in ":?,[{") + len(_BLOCK_ENTRY.findall(text))
+    return 1 + 2 * indicators > limit
+
+
+_OPENING_EVENTS = frozenset({yaml.SequenceStartEvent, yaml.MappingStartEvent})
+_CLOSING_EVENTS = frozenset({yaml.SequenceEndEvent, yaml.MappingEndEvent})
+_LEAF_EVENTS = frozenset({yaml.ScalarEvent, yaml.AliasEvent})
+
+
+def _refuse_deep_or_large(text: str, path: str) -> None:
+    """Walk the parser's events (iteratively, keeping none) and refuse a node nested deeper than
+    MAX_DEPTH, or the first one past MAX_NODES, at its position; YAML syntax errors surface as in
+    `compose_yaml`."""
+    loader = _loader(text, path)
+    # By exact type, not isinstance: this loop meets up to a million events.
+    opening, closing, leaf = _OPENING_EVENTS, _CLOSING_EVENTS, _LEAF_EVENTS
+    next_event = loader.get_event
     try:
-        depth = 0
-        while (event := loader.get_event()) is not None:
-            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
-                if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    raise DeckFileError([Problem(path, mark.line + 1, mark.column + 1, f"the YAML is nested more than {MAX_DEPTH} levels deep")])
-                if isinstance(event, yaml.CollectionStartEvent):
-                    depth += 1
-            elif isinstance(event, yaml.CollectionEndEvent):
+        depth = nodes = 0
+        while (event := next_event()) is not None:
+            kind = type(event)
+            if kind in closing:
                 depth -= 1
+                continue
+            if kind not in opening and kind not in leaf:
+                continue
+            nodes += 1
+            if depth > MAX_DEPTH or nodes > MAX_NODES:
+                message = (
+                    f"the YAML is nested more than {MAX_DEPTH} levels deep"
+                    if depth > MAX_DEPTH
+                    else f"the file holds more than {MAX_NODES:,} YAML values (keys, texts, lists); split it into several files"
+                )
+                mark = event.start_mark
+                raise DeckFileError([Problem(path, mark.line + 1, mark.column + 1, message)])
+            if kind in opening:
+                depth += 1
     finally:
         loader.dispose()
 
@@ -386,6 +436,10 @@ class NodeChecker:
         text = node.value.strip()
         if not text:
             self.problem(node, f"{what} must not be empty")
+            return None
+        if unsafe := first_unsafe(text):
+            # A terminal would obey it, or the text would display in another order than it reads.
+            self.problem(node, f"{what} holds {unsafe}; deck text may not hold control or text-direction override characters")
             return None
         return text
 
@@ -614,6 +668,9 @@ class _Checker(NodeChecker):
             return []
         if not items:
             self.problem(node, "'cards' must list at least one card")
+        if len(items) > MAX_CARDS:
+            self.problem(items[MAX_CARDS], f"a deck may hold at most {MAX_CARDS:,} cards; split it into several decks")
+            return []
         cards: list[tuple[Card, yaml.Node]] = []
         first_seen: dict[str, yaml.Node] = {}
         for item in items:
@@ -743,8 +800,9 @@ def _describe(node: yaml.Node) -> str:
         return "a list"
     kinds = {_NULL: "nothing (null)", _BOOL: "a true/false value", _INT: "a number", _FLOAT: "a number"}
     if node.tag in kinds:
-        return f"{kinds[node.tag]}" if node.tag == _NULL else f"{kinds[node.tag]} ({node.value})"
-    return f"'{node.value}'"
+        return f"{kinds[node.tag]}" if node.tag == _NULL else f"{kinds[node.tag]} ({node.value:.80})"
+    # A whole file can be one text: a message quoting 8 MB of it helps nobody.
+    return f"'{node.value}'" if len(node.value) <= 80 else f"'{node.value[:77]}...'"
 
 
 def dump_deck(deck: Deck) -> str:

@@ -27,11 +27,20 @@ class Problem:
 
 
 class ProblemsError(QuizappError):
-    """A file has one or more problems, each with its position; all of them are in `problems`."""
+    """A file has one or more problems, each with its position; all of them are in `problems`.
+
+    The message lists the first MAX_SHOWN_PROBLEMS, then "and N more": a file with 100,000 bad
+    columns once printed 100,000 lines, burying the first one, which is the one to fix.
+    """
+
+    MAX_SHOWN_PROBLEMS = 50
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        lines = [str(p) for p in self.problems[: self.MAX_SHOWN_PROBLEMS]]
+        if len(self.problems) > len(lines):
+            lines.append(f"and {len(self.problems) - len(lines):,} more")
+        super().__init__("\n".join(lines))
 
 
 class DeckFileError(ProblemsError):
@@ -49,6 +58,16 @@ class DamagedStoreError(StoreError):
 class BusyStoreError(StoreError):
     """The progress database is locked by another program (another copy of the app, or the
     quizapp command) for longer than the busy timeout; it is neither damaged nor touched."""
+
+
+class ReadOnlyStoreError(StoreError):
+    """The progress database cannot be written: its file or its folder is read-only for this user
+    (or the storage was mounted read-only). Nothing was changed."""
+
+
+class StorageError(StoreError):
+    """The device's storage failed under the progress database: it is full, or it reported an
+    input/output error. The change being made was rolled back; earlier changes are safe."""
 
 
 class NewerStoreError(StoreError):

@@ -44,15 +44,24 @@ class Origin:
     # installed from a feed before feeds were signed: the first signed update from the same feed
     # address pins its key (trust on first use, once).
     key: str | None = None
-    feed_url: str | None = None  # the feed's index address when first subscribed (FEED)
+    # The feed's index address when first subscribed (FEED). None only for a deck installed from
+    # one of several class feeds before origins were recorded: the first update from any
+    # subscribed feed records which one it is.
+    feed_url: str | None = None
+    # The name of the file the deck was first installed from (SIGNED_FILE, UNSIGNED_FILE): named
+    # in messages, and a converted import (CSV, Quizlet, Anki) of the same file updates the deck
+    # it made instead of taking another deck's id.
+    file_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind is OriginKind.SIGNED_FILE and self.key is None:
             raise ValueError("a signed file's origin needs its publisher key")
-        if self.kind is OriginKind.FEED and self.feed_url is None:
-            raise ValueError("a feed origin needs the feed's address")
+        if self.kind is not OriginKind.FEED and self.feed_url is not None:
+            raise ValueError(f"an origin of kind {self.kind.value} has no feed address")
         if self.kind not in (OriginKind.FEED, OriginKind.SIGNED_FILE) and self.key is not None:
             raise ValueError(f"an origin of kind {self.kind.value} has no publisher key")
+        if self.kind not in (OriginKind.SIGNED_FILE, OriginKind.UNSIGNED_FILE) and self.file_name is not None:
+            raise ValueError(f"an origin of kind {self.kind.value} has no file name")
 
     def describe(self) -> str:
         """The origin in words, for messages that name two origins side by side."""
@@ -60,12 +69,14 @@ class Origin:
             return "bundled with the app"
         if self.kind is OriginKind.USER:
             return "written by you"
+        named = f" ({self.file_name})" if self.file_name else ""
         if self.kind is OriginKind.UNSIGNED_FILE:
-            return "an unsigned file"
+            return f"an unsigned file{named}"
         signer = f"publisher key {key_fingerprint(self.key)}" if self.key else "not signed yet"
         if self.kind is OriginKind.FEED:
-            return f"the class feed at {self.feed_url} ({signer})"
-        return f"a file signed by {signer}"
+            where = f"the class feed at {self.feed_url}" if self.feed_url else "one of your class feeds"
+            return f"{where} ({signer})"
+        return f"a file signed by {signer}{named}"
 
     def decide_update(self, incoming: Origin) -> UpdateDecision:
         """May a deck of this origin be replaced by one from `incoming`?
@@ -75,8 +86,12 @@ class Origin:
         an update). An unsigned deck has no key to match, so a second unsigned file asks first.
         """
         if self.kind is OriginKind.FEED and self.key is None:
-            same_feed = incoming.kind is OriginKind.FEED and incoming.feed_url == self.feed_url
-            return UpdateDecision.ALLOW if same_feed else UpdateDecision.REFUSE
+            same_feed = incoming.kind is OriginKind.FEED and self.feed_url in (None, incoming.feed_url)
+            if same_feed:
+                return UpdateDecision.ALLOW
+            # Which of several feeds it came from was not recorded: it may have been a file.
+            unknown = self.feed_url is None and incoming.kind is OriginKind.UNSIGNED_FILE
+            return UpdateDecision.CONFIRM if unknown else UpdateDecision.REFUSE
         if self.kind in (OriginKind.FEED, OriginKind.SIGNED_FILE):
             same_key = incoming.kind in (OriginKind.FEED, OriginKind.SIGNED_FILE) and incoming.key == self.key
             return UpdateDecision.ALLOW if same_key else UpdateDecision.REFUSE
@@ -84,13 +99,33 @@ class Origin:
             return UpdateDecision.CONFIRM if incoming.kind is OriginKind.UNSIGNED_FILE else UpdateDecision.REFUSE
         return UpdateDecision.ALLOW if incoming.kind is self.kind else UpdateDecision.REFUSE
 
-    def to_row(self) -> tuple[str, str | None, str | None]:
-        """(kind, key, feed_url): the decks table's origin columns."""
-        return self.kind.value, self.key, self.feed_url
+    def after_update(self, incoming: Origin) -> Origin:
+        """The origin a deck keeps after an update from `incoming` was applied: what was not
+        known yet is learnt once (a feed's address, then its key: trust on first use), and
+        never changes after that."""
+        if self.kind is OriginKind.FEED and incoming.kind is OriginKind.FEED and (self.key is None or self.feed_url is None):
+            return Origin(OriginKind.FEED, self.key or incoming.key, self.feed_url or incoming.feed_url)
+        return self
+
+    def to_row(self) -> tuple[str, str | None, str | None, str | None]:
+        """(kind, key, feed_url, file_name): the decks table's origin columns."""
+        return self.kind.value, self.key, self.feed_url, self.file_name
 
     @classmethod
-    def from_row(cls, kind: str, key: str | None, feed_url: str | None) -> Origin:
-        return cls(OriginKind(kind), key, feed_url)
+    def from_row(cls, kind: str, key: str | None, feed_url: str | None, file_name: str | None) -> Origin:
+        return cls(OriginKind(kind), key, feed_url, file_name)
+
+
+def file_origin(file_name: str, signer: str | None = None) -> Origin:
+    """The origin of a deck file: signed by `signer` (a verified publisher key), or unsigned."""
+    if signer is None:
+        return Origin(OriginKind.UNSIGNED_FILE, file_name=file_name)
+    return Origin(OriginKind.SIGNED_FILE, key=signer, file_name=file_name)
+
+
+def feed_origin(index_url: str, signer: str | None = None) -> Origin:
+    """The origin of a deck from the class feed at `index_url`, whose index `signer` signed."""
+    return Origin(OriginKind.FEED, key=signer, feed_url=index_url)
 
 
 BUNDLED = Origin(OriginKind.BUNDLED)

@@ -2,6 +2,10 @@
 
 The order follows Anki: intraday learning cards when due, then reviews with new cards mixed in
 evenly within each deck's daily limits, then learning cards due within the learn-ahead window.
+
+When a session runs out of cards, its answers are folded from SQLite's write-ahead log into the
+database file (a checkpoint): after a crash a copy of the data folder made without the -wal file
+still holds them.
 """
 
 from __future__ import annotations
@@ -137,6 +141,7 @@ class StudySession:
         self._history: list[AnswerResult] = []
         self._reviews_since_new = 0
         self._kept: _KeptCounts | None = None
+        self._answered_when_folded = 0  # summary.answered at the last checkpoint
 
     # -- what is left -------------------------------------------------------------------------------
 
@@ -185,6 +190,9 @@ class StudySession:
         """The card to show now, or None when nothing is left for today."""
         candidate = self._pick()
         self.current = self._study_card(candidate.key) if candidate else None
+        if self.current is None and self.summary.answered != self._answered_when_folded:
+            self.collection.store.checkpoint()  # the end of the session (raises StoreError in words)
+            self._answered_when_folded = self.summary.answered
         return self.current
 
     def _pick(self) -> Candidate | None:

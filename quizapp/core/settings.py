@@ -1,7 +1,12 @@
-"""App-wide settings a learner changes on the Settings screen; they persist in the store."""
+"""App-wide settings a learner changes on the Settings screen; they persist in the store.
+
+Each setting's default and limits are stated here once: the Settings and Deck options screens'
+steppers and the deck options (`quizapp.core.options`) read them from here.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -9,10 +14,43 @@ THEMES = ("light", "dark")
 
 
 @dataclass(frozen=True)
+class Limits:
+    """The numbers a setting may take, both ends included."""
+
+    lowest: float
+    highest: float
+    whole: bool = False  # whole numbers only: counts and hours
+
+    def check(self, what: str, value: object) -> None:
+        """Raise TypeError unless `value` is a number (True is not one), ValueError unless it is
+        within the limits."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (self.whole and not isinstance(value, int)):
+            raise TypeError(f"{what} must be a {'whole ' if self.whole else ''}number, not {value!r}")
+        if not self.lowest <= value <= self.highest:
+            raise ValueError(f"{what} must be between {self.lowest:g} and {self.highest:g}, not {value!r}")
+
+
+FONT_SCALE = Limits(0.75, 2.0)
+ROLLOVER_HOUR = Limits(0, 23, whole=True)
+DESIRED_RETENTION = Limits(0.70, 0.99)  # Anki's limits for FSRS
+NEW_PER_DAY = Limits(0, 9999, whole=True)
+REVIEWS_PER_DAY = Limits(0, 99999, whole=True)
+LIMITS = {
+    "font_scale": FONT_SCALE,
+    "rollover_hour": ROLLOVER_HOUR,
+    "desired_retention": DESIRED_RETENTION,
+    "new_per_day": NEW_PER_DAY,
+    "reviews_per_day": REVIEWS_PER_DAY,
+}
+
+
+@dataclass(frozen=True)
 class Settings:
     theme: str = "light"
     font_scale: float = 1.0
-    region: str = "us"  # emergency numbers shown on "Get help now"
+    # The emergency numbers shown on "Get help now"; "" until the learner chooses one: the
+    # system's locale decides meanwhile.
+    region: str = ""
     rollover_hour: int = 4  # local time; when "today" begins
     quiz_counts_as_review: bool = False  # quiz answers on due or new cards update their schedule
     # Defaults for every deck's study options (a deck may override them).
@@ -22,15 +60,13 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.theme not in THEMES:
-            raise ValueError(f"theme must be one of {', '.join(THEMES)}")
-        if not 0.75 <= self.font_scale <= 2.0:
-            raise ValueError("font scale must be between 0.75 and 2.0")
-        if not 0 <= self.rollover_hour <= 23:
-            raise ValueError("the day must start at an hour from 0 to 23")
-        if not 0.7 <= self.desired_retention <= 0.99:
-            raise ValueError("desired retention must be between 0.70 and 0.99")
-        if not 0 <= self.new_per_day <= 9999 or not 0 <= self.reviews_per_day <= 99999:
-            raise ValueError("daily limits must be between 0 and 9999 new, 99999 reviews")
+            raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {self.theme!r}")
+        if not isinstance(self.region, str):
+            raise TypeError(f"region must be a region's id, not {self.region!r}")
+        if not isinstance(self.quiz_counts_as_review, bool):
+            raise TypeError(f"whether quiz answers count as reviews must be true or false, not {self.quiz_counts_as_review!r}")
+        for name, limits in LIMITS.items():
+            limits.check(name.replace("_", " "), getattr(self, name))
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -39,10 +75,18 @@ class Settings:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Settings:
-        """Unknown keys (from a newer app) are ignored; invalid values fall back to defaults."""
-        known = {f.name for f in fields(cls)}
-        try:
-            return cls(**{k: v for k, v in data.items() if k in known})
-        except (TypeError, ValueError):
-            return cls()
+    def from_dict(cls, data: object) -> Settings:
+        """The settings as stored. Keys this version does not know (from a newer app) are
+        ignored, and a value it cannot use (from an older or newer app, or a damaged store) falls
+        back to its default alone: the learner's other settings stay."""
+        settings = cls()
+        if not isinstance(data, dict):
+            return settings
+        for field in fields(cls):
+            if field.name in data:
+                with contextlib.suppress(TypeError, ValueError):
+                    settings = replace(settings, **{field.name: data[field.name]})
+        return settings
+
+
+DEFAULTS = Settings()

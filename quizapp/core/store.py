@@ -7,7 +7,9 @@ equals the state written and a replay of the review log reproduces it exactly.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -17,10 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core.card_state import CardState, State
-from quizapp.core.errors import BusyStoreError, DamagedStoreError, NewerStoreError, StoreError
+from quizapp.core.datadir import bundled_decks_dir
+from quizapp.core.errors import (
+    BusyStoreError,
+    DamagedStoreError,
+    NewerStoreError,
+    ReadOnlyStoreError,
+    StorageError,
+    StoreError,
+)
 
 DB_NAME = "progress.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
+# How long a checkpoint waits for another program's lock before leaving the log for later: it runs
+# when the app goes to the background, where a long wait would freeze the screen.
+CHECKPOINT_WAIT_MS = 250
+# Beside the database: the newest review the app has acknowledged (see Store.acknowledge_review).
+ACKNOWLEDGED_SUFFIX = ".acknowledged"
 
 CardKey = tuple[str, str, int]  # (deck id, card id, sibling)
 
@@ -181,8 +196,57 @@ def _revlog_states_as_columns(db: sqlite3.Connection) -> None:
         db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('revlog', ?)", sequence)  # the log was emptied
 
 
+def _schema_v3(db: sqlite3.Connection) -> None:
+    """v3 (docs/schema.md): each deck records its origin, and deck paths move with the data folder.
+
+    UNRELEASED: until the next release, every store change extends this migration; none is added
+    after it. Its test is tests/test_store_migration.py.
+    """
+    _run_script(
+        db,
+        """
+        ALTER TABLE decks ADD COLUMN origin_kind TEXT NOT NULL DEFAULT 'unsigned_file';
+        ALTER TABLE decks ADD COLUMN origin_key TEXT;
+        ALTER TABLE decks ADD COLUMN origin_url TEXT;
+        ALTER TABLE decks ADD COLUMN origin_file TEXT;
+        ALTER TABLE decks ADD COLUMN adapts TEXT
+        """,
+    )
+    data_dir = Path(db.execute("PRAGMA database_list").fetchone()[2]).resolve().parent
+    bundled_ids = {path.stem for path in bundled_decks_dir().glob("*.yaml")}
+    feeds = json.loads((db.execute("SELECT value FROM settings WHERE key = 'sharing.feeds'").fetchone() or ["[]"])[0])
+    # Schema 2 did not record which feed a deck came from: with one class feed it is that feed;
+    # with several, the first update from any of them records it (see Origin.decide_update).
+    feed_url = feeds[0]["url"] if len(feeds) == 1 else None
+    for deck_id, source in db.execute("SELECT deck_id, source_path FROM decks").fetchall():
+        from_imported = source is not None and _imported_deck_file(source, deck_id) is not None
+        if deck_id in bundled_ids:
+            # A bundled deck, or a copy that took a bundled deck's id before origins were kept: the
+            # app's own file applies again at the next start (progress is kept by card id).
+            if from_imported:
+                db.execute("DELETE FROM deck_files WHERE deck_id = ?", (deck_id,))
+                db.execute("UPDATE decks SET source_path = NULL WHERE deck_id = ?", (deck_id,))
+            origin: tuple[str, str | None] = ("bundled", None)
+        elif from_imported:
+            origin = ("feed", feed_url) if feeds else ("unsigned_file", None)
+        else:
+            origin = ("user", None)  # a deck file of the learner's own, registered from where it lies
+        db.execute("UPDATE decks SET origin_kind = ?, origin_url = ? WHERE deck_id = ?", (*origin, deck_id))
+    for table, column in (("deck_files", "path"), ("decks", "source_path")):
+        for path, deck_id in db.execute(f"SELECT {column}, deck_id FROM {table} WHERE {column} IS NOT NULL").fetchall():
+            stored = _imported_deck_file(path, deck_id) or (Path(path).relative_to(data_dir).as_posix() if Path(path).is_relative_to(data_dir) else path)
+            db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ? AND deck_id = ?", (stored, path, deck_id))
+
+
+def _imported_deck_file(path: str, deck_id: str) -> str | None:
+    """An imported deck's file as schema 3 keeps it (relative to the data folder), also when the
+    data folder has moved since: the installer writes `decks/<deck id>/<deck id>.yaml` there."""
+    relative = ("decks", deck_id, f"{deck_id}.yaml")
+    return "/".join(relative) if Path(path).parts[-3:] == relative else None
+
+
 # Each migration takes the schema from version i to i + 1. Append; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_schema_v1, _revlog_states_as_columns]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_schema_v1, _revlog_states_as_columns, _schema_v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Queues, as in Anki: a column derived from the state and flags, so counting and picking due
@@ -262,20 +326,67 @@ def state_to_row(card: CardState) -> tuple[Any, ...]:
 # another program, or could not be reached, rather than damaged: moving such a file aside as
 # damaged would be wrong.
 _SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_FULL, _SQLITE_CANTOPEN = 3, 5, 6, 8, 13, 14
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_NOTADB = 10, 11, 26
 _IN_USE_CODES = {_SQLITE_BUSY, _SQLITE_LOCKED}
 _UNREACHABLE_CODES = {_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_FULL, _SQLITE_CANTOPEN}
+
+
+def _primary_code(error: sqlite3.Error) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)  # the extended code
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _store_error(path: Path, error: sqlite3.Error, outcome: str) -> StoreError:
+    """The StoreError, in plain words, for an error SQLite gave on an open database; `outcome` says
+    what became of the work (a change rolled back, say)."""
+    primary = _primary_code(error)
+    if primary in _IN_USE_CODES or (primary is None and "locked" in str(error)):
+        return BusyStoreError(
+            f"{path}: the progress database is in use by another program (another copy of quizapp, or the "
+            f"quizapp command); close it and try again ({error}). {outcome}"
+        )
+    if primary in (_SQLITE_READONLY, _SQLITE_PERM):
+        return _read_only_error(path, error, outcome)
+    if primary in (_SQLITE_FULL, _SQLITE_IOERR):
+        return StorageError(
+            f"{path}: the device's storage is full or failing ({error}). {outcome} Free some space, then try again."
+        )
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return DamagedStoreError(
+            f"{path}: the progress database is damaged ({error}). {outcome} Close the app and open it again to restore a backup."
+        )
+    return StoreError(f"{path}: the progress database failed ({error}). {outcome}")
+
+
+def _read_only_error(path: Path, error: sqlite3.Error, outcome: str) -> ReadOnlyStoreError:
+    return ReadOnlyStoreError(
+        f"{path}: your progress cannot be saved because the database or its folder is read-only ({error}). "
+        f"{outcome} Make the folder writable for you, then try again."
+    )
+
+
+# What became of the work when SQLite failed, for _store_error's message.
+_CHANGE_LOST = "The last change was not saved; everything saved before it is safe."
+_NOT_READ = "Your progress could not be read; nothing was changed."
+_NOT_FOLDED = "Your saved progress is safe."
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection to the database file (tests open it read-only or with faults through this)."""
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per change.
+    return sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
 
 
 def _opening_error(path: Path, error: sqlite3.DatabaseError, otherwise: type[StoreError], message: str) -> StoreError:
     """The StoreError for an error met while opening or upgrading: in use, unreachable, or else
     `otherwise(message)`."""
-    code = getattr(error, "sqlite_errorcode", None)  # the extended code
-    primary = code & 0xFF if isinstance(code, int) else None
+    primary = _primary_code(error)
     if primary in _IN_USE_CODES or (primary is None and "locked" in str(error)):
-        return BusyStoreError(
-            f"{path}: the progress database is in use by another program (another copy of quizapp, or the "
-            f"quizapp command); close it and try again ({error})"
-        )
+        return _store_error(path, error, "Nothing was changed.")
+    # A folder that cannot be written (a read-only file system, say) keeps SQLite from making the
+    # -wal and -shm files: it says "unable to open", which is true but tells the learner nothing.
+    if primary in (_SQLITE_READONLY, _SQLITE_PERM) or (primary == _SQLITE_CANTOPEN and not os.access(path.parent, os.W_OK)):
+        return _read_only_error(path, error, "Nothing was changed.")
     if primary in _UNREACHABLE_CODES:
         return StoreError(f"{path}: the progress database cannot be opened ({error})")
     return otherwise(message)
@@ -290,8 +401,7 @@ class Store:
         self._commits = 0  # see change_stamp()
         migrations = MIGRATIONS if migrations is None else migrations
         try:
-            # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per change.
-            self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+            self.db = _connect(path)
         except sqlite3.Error as error:
             raise StoreError(f"{path}: the progress database cannot be opened: {error}") from error
         try:
@@ -310,12 +420,27 @@ class Store:
         try:
             if self._migrate(migrations):
                 self._give_back_freed_space()
-        except sqlite3.DatabaseError as error:
+        except StoreError as error:
             self.db.close()
-            raise _opening_error(path, error, StoreError, f"{path}: the progress database could not be upgraded; it was left as it was ({error})") from error
-        except StoreError:
+            cause = error.__cause__  # the SQLite error the upgrade's transaction met, if any
+            if isinstance(cause, sqlite3.DatabaseError):
+                raise _opening_error(path, cause, StoreError, f"{path}: the progress database could not be upgraded; it was left as it was ({cause})") from cause
+            raise
+        try:
+            self._require_writable()
+            self.open_warning = self._older_than_acknowledged()
+        except BaseException:
             self.db.close()
             raise
+
+    def _require_writable(self) -> None:
+        """Refuse a database this user cannot write (a read-only file or folder), at open rather
+        than at the first answer. SQLite opens such a file and even begins a write transaction;
+        only a statement that writes fails, and this one is checked without writing anything."""
+        try:
+            self.db.execute("UPDATE settings SET value = value WHERE 0")
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error, "Nothing was changed.") from error
 
     def _migrate(self, migrations: list[Callable[[sqlite3.Connection], None]]) -> bool:
         """Bring the schema up to date in one transaction; whether an existing database was upgraded."""
@@ -344,11 +469,22 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        with self._failing_as_store_error(_NOT_READ):
+            return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def _failing_as_store_error(self, outcome: str) -> Iterator[None]:
+        """Every SQLite error met inside becomes a StoreError in words (see _store_error): the
+        store's callers, and the app and the command above them, never see a raw sqlite3 error."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise _store_error(self.path, error, outcome) from error
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic change: committed when the block ends, rolled back if it raises.
+        """One atomic change: committed when the block ends, rolled back if it raises. An SQLite
+        error anywhere in it (a full disk at COMMIT, a read-only file) is raised as a StoreError.
 
         BEGIN IMMEDIATE takes the write lock up front, so two processes on one database wait for
         each other (busy timeout) instead of failing half-way.
@@ -357,28 +493,37 @@ class Store:
             if self.db.in_transaction:  # nested: part of the outer change
                 yield self.db
                 return
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+            with self._failing_as_store_error(_CHANGE_LOST):
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.db
+                    self.db.execute("COMMIT")
+                except BaseException:
+                    self._roll_back()
+                    raise
             self._commits += 1
+
+    def _roll_back(self) -> None:
+        """End a failed transaction. SQLite may have rolled it back itself (after an I/O error, say),
+        and a ROLLBACK that fails must not hide the error that caused it; but the connection must
+        never stay inside the transaction, or the next change would silently join it."""
+        if self.db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
 
     def change_stamp(self) -> tuple[int, int]:
         """A value that differs whenever the database may have changed since it was taken: the
         changes committed through this connection, and SQLite's data_version, which moves when
         another connection (another process, another thread's store) commits."""
-        with self._lock:
+        with self._lock, self._failing_as_store_error(_NOT_READ):
             return self._commits, int(self.db.execute("PRAGMA data_version").fetchone()[0])
 
     def query(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
+        with self._lock, self._failing_as_store_error(_NOT_READ):
             return self.db.execute(sql, params).fetchall()
 
     def query_one(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> tuple[Any, ...] | None:
-        with self._lock:
+        with self._lock, self._failing_as_store_error(_NOT_READ):
             row: tuple[Any, ...] | None = self.db.execute(sql, params).fetchone()
             return row
 
@@ -438,6 +583,71 @@ class Store:
             destination.execute("PRAGMA journal_mode = DELETE")
         finally:
             destination.close()
+
+    # -- the write-ahead log and the acknowledged marker -------------------------------------------
+
+    def checkpoint(self) -> bool:
+        """Fold the write-ahead log into the database file and empty it; whether that was done.
+
+        TRUNCATE, not PASSIVE: besides copying every committed page into the database file (and
+        syncing it), it empties the -wal file, so a folder copied or restored without its -wal
+        still holds every answer, and a phone gets the log's space back. Unlike PASSIVE it waits for
+        other connections; that wait is cut to CHECKPOINT_WAIT_MS (it runs as the app goes to the
+        background), and when another program holds the database past it the log is left for
+        the next checkpoint: nothing is lost either way, the answers are in the log.
+        """
+        with self._lock, self._failing_as_store_error(_NOT_FOLDED):
+            self.db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            try:
+                busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            finally:
+                self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return busy == 0
+
+    @property
+    def acknowledged_path(self) -> Path:
+        return self.path.with_name(self.path.name + ACKNOWLEDGED_SUFFIX)
+
+    def acknowledge_review(self, review_id: int, reviewed_at: datetime) -> None:
+        """Note, beside the database, the newest review the app has told the learner is saved; at
+        the next open a database older than that is reported (`open_warning`).
+
+        Written after the review's commit, by a rename (never half-written) but with no fsync:
+        the commit already paid one, and a second per answer would double an answer's cost on a
+        phone. The price is that a power cut can leave the note behind the database, which only
+        means a loss of those last answers would go unreported; the note is never ahead of a
+        database that holds what it says, so it never raises a false alarm. A note that cannot
+        be written never fails an answer that is saved.
+        """
+        marker = self.acknowledged_path
+        # One name for every process: a crash before the rename leaves one small file, not one per
+        # crash. Two processes writing at once can at worst leave a note that does not parse,
+        # which is read as no note.
+        temporary = marker.with_name(f"{marker.name}.tmp")
+        with contextlib.suppress(OSError):
+            temporary.write_text(json.dumps({"review_id": review_id, "reviewed_at": to_ms(reviewed_at)}), encoding="utf-8")
+            os.replace(temporary, marker)
+
+    def _older_than_acknowledged(self) -> str | None:
+        """A warning, in words, when the database lacks reviews the app acknowledged (it was copied
+        or restored without its -wal file, say), else None."""
+        try:
+            noted = json.loads(self.acknowledged_path.read_text(encoding="utf-8"))
+            review_id, reviewed_at = int(noted["review_id"]), from_ms(int(noted["reviewed_at"]))
+        except (OSError, ValueError, TypeError, KeyError):
+            return None  # no note (a new folder, or one restored from a backup), or an unreadable one
+        # The review log's id sequence: it never goes back, even when an undo deletes the newest row.
+        row = self.query_one("SELECT seq FROM sqlite_sequence WHERE name = 'revlog'")
+        newest = int(row[0]) if row else 0
+        if newest >= review_id:
+            return None
+        when = reviewed_at.strftime("%Y-%m-%d %H:%M UTC") if reviewed_at else "earlier"
+        return (
+            f"{self.path} is older than your progress: it lacks the answers saved up to {when} "
+            f"(review {review_id}; the newest it holds is {newest}). It was probably copied or restored "
+            f"without its {self.path.name}-wal file. If you still have the folder it came from, close "
+            "the app and copy that whole folder back; otherwise those cards will simply come up again."
+        )
 
     def close(self) -> None:
         with self._lock:

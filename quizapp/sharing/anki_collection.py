@@ -5,14 +5,18 @@
   `config`, with settings as protobuf blobs and deck names split by U+001F.
 
 The file comes from somebody else, so it is opened read-only and immutable, with untrusted
-schema features off (no functions run from views or triggers), only real tables are queried, and
-every value is type-checked: anything odd becomes a FormatError, never a library exception.
+schema features off (no functions run from views or triggers), and every value is type-checked:
+anything odd becomes a FormatError, never a library exception. Before anything is read, the
+schema is checked (only the tables Anki writes, as plain tables: no generated or hidden columns,
+whose expressions SQLite would evaluate on every read), then the row counts and the bytes of text
+the tables hold; a progress handler ends any query that still runs too long.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +31,22 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 # a few hundred KB can hold hundreds of MB of them. No deck we could write (8 MB of YAML at most)
 # needs more note text than this, so a package holding more is refused before anything is parsed.
 MAX_NOTES_CHARS = 16 * 2**20
+# Everything read is held in memory at once; these keep a package's collection to what a phone can
+# hold (3 million empty notes, a 28 MB package, took 933 MB). The largest shared Anki decks have
+# tens of thousands of notes; a heavy user's whole history is some hundreds of thousands of reviews.
+MAX_ROWS = {"notes": 100_000, "cards": 200_000, "revlog": 500_000}
+MAX_TEXT_BYTES = 64 * 2**20  # text and blobs across every column of every table
+# A backstop for whatever the checks above miss: reading the largest collection they allow takes
+# a few seconds.
+MAX_READ_SECONDS = 30.0
+_PROGRESS_STEPS = 100_000  # SQLite instructions between two looks at the clock
+# The tables of every Anki schema (11 to 18), the one Android's SQLite adds to every database
+# (older AnkiDroid exported its collection as it was), and SQLite's own.
+ANKI_TABLES = frozenset({
+    "col", "notes", "cards", "revlog", "graves",
+    "deck_config", "config", "fields", "templates", "notetypes", "decks", "tags",
+    "android_metadata", "sqlite_stat1", "sqlite_stat4", "sqlite_sequence",
+})  # fmt: skip
 DEFAULT_ROLLOVER_HOUR = 4
 
 # Anki's original stock kinds (notetypes.proto OriginalStockKind), also "originalStockKind" in JSON.
@@ -112,10 +132,11 @@ def read_collection(path: Path, what: str, *, with_reviews: bool) -> Collection:
         if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise FormatError(f"{what} is not an SQLite database")
     with _connect(path, what) as db:
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = _checked_tables(db, what)
         missing = {"col", "notes", "cards", "revlog"} - tables
         if missing:
             raise FormatError(f"{what} is not an Anki collection (no table {', '.join(sorted(missing))})")
+        _check_sizes(db, tables, what)
         try:
             return _read(db, tables, with_reviews)
         except FormatError as error:  # a damaged protobuf setting names its note type or deck
@@ -130,24 +151,67 @@ def _connect(path: Path, what: str) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error as error:
         raise FormatError(f"{what} cannot be opened: {error}") from None
+    deadline = time.monotonic() + MAX_READ_SECONDS
     try:
         db.execute("PRAGMA trusted_schema = OFF")
         db.execute("PRAGMA query_only = ON")
+        # A non-zero return ends the running query with "interrupted".
+        db.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)
         # Anki's own collation; comparisons on names need it registered to run at all.
         db.create_collation("unicase", lambda a, b: (a.casefold() > b.casefold()) - (a.casefold() < b.casefold()))
         yield db
     except sqlite3.Error as error:
+        if time.monotonic() > deadline:
+            raise FormatError(f"{what} took over {MAX_READ_SECONDS:.0f} s to read; Anki would not write such a collection") from None
         raise FormatError(f"{what} is damaged: {error}") from None
     finally:
         db.close()
 
 
-def _read(db: sqlite3.Connection, tables: set[str], with_reviews: bool) -> Collection:
+def _checked_tables(db: sqlite3.Connection, what: str) -> set[str]:
+    """The collection's tables, after refusing anything Anki never writes: other tables, virtual
+    tables, views, triggers, and generated or hidden columns (an expression SQLite evaluates on
+    every read: one in `notes` took 89 s and 4.6 GB before it was refused)."""
+    tables = set()
+    for kind, name, sql in db.execute("SELECT type, name, sql FROM sqlite_master"):
+        if kind == "index":
+            continue
+        if kind != "table" or name not in ANKI_TABLES:
+            raise FormatError(f"{what} holds a {kind} '{name:.60}', which Anki does not write; quizapp reads only Anki's own tables")
+        if not isinstance(sql, str) or not sql.lstrip().upper().startswith("CREATE TABLE"):
+            raise FormatError(f"{what}: table '{name}' is not a plain table")
+        for column in db.execute("SELECT name, hidden FROM pragma_table_xinfo(?)", (name,)):
+            if column[1] != 0:
+                raise FormatError(f"{what}: column '{column[0]:.60}' of table '{name}' is generated or hidden, which Anki never writes")
+        tables.add(name)
+    return tables
+
+
+def _check_sizes(db: sqlite3.Connection, tables: set[str], what: str) -> None:
+    """Refuse a collection with more rows or text than quizapp reads, before reading any of it."""
+    for table, limit in MAX_ROWS.items():  # table names are ours, and those of the checked schema below
+        (count,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
+        if count > limit:
+            raise FormatError(f"{what} holds {count:,} {_ROW_NAMES[table]}; quizapp imports at most {limit:,} from one package")
     (notes_chars,) = db.execute("SELECT total(length(flds)) FROM notes").fetchone()
     if notes_chars > MAX_NOTES_CHARS:
-        raise FormatError(
-            f"holds {notes_chars / 2**20:.0f} MB of note text; quizapp imports at most {MAX_NOTES_CHARS // 2**20} MB from one package"
-        )
+        raise FormatError(f"{what} holds {notes_chars / 2**20:.0f} MB of note text; quizapp imports at most {MAX_NOTES_CHARS // 2**20} MB from one package")
+    total = 0.0
+    for table in sorted(tables):
+        columns = [row[0] for row in db.execute("SELECT name FROM pragma_table_xinfo(?)", (table,))]
+        if not columns:
+            continue
+        # Bytes, not characters; numbers count as nothing.
+        sizes = ", ".join(f'total(CASE WHEN typeof("{c}") IN (\'text\', \'blob\') THEN length(CAST("{c}" AS BLOB)) END)' for c in (c.replace('"', '""') for c in columns))
+        total += sum(db.execute(f'SELECT {sizes} FROM "{table}"').fetchone())
+        if total > MAX_TEXT_BYTES:
+            raise FormatError(f"{what} holds over {MAX_TEXT_BYTES // 2**20} MB of text; quizapp imports at most that from one package")
+
+
+_ROW_NAMES = {"notes": "notes", "cards": "cards", "revlog": "review log entries"}
+
+
+def _read(db: sqlite3.Connection, tables: set[str], with_reviews: bool) -> Collection:
     crt, conf_json, models_json, decks_json = db.execute("SELECT crt, conf, models, decks FROM col").fetchone()
     modern = "notetypes" in tables
     config = _modern_config(db) if "config" in tables else _json_object(conf_json)

@@ -5,6 +5,11 @@ bundle format number, and the size and SHA-256 of every other file. A bundle is 
 memory and checked as a whole before anything is written: a safe zip (see safezip), a known
 format, exactly the files the manifest lists with matching hashes, a deck that passes the deck
 loader, and images that are all there and all used. Only then is the deck installed.
+
+A bundle made with a publisher key (see signing) is format 2: its manifest also carries the key
+and an Ed25519 signature over the manifest, and so, through the hashes, over every file. Reading
+one checks the signature and tells who signed it (`Bundle.signer`); a signature that does not
+match refuses the bundle. An unsigned bundle is written as format 1, which older apps read too.
 """
 
 from __future__ import annotations
@@ -22,12 +27,23 @@ from quizapp.core.collection import Collection
 from quizapp.core.deck import Deck
 from quizapp.core.deckfile import DECK_ID, parse_deck
 from quizapp.core.errors import ArchiveError, QuizappError
+from quizapp.core.origin import file_origin
 from quizapp.sharing.atomic import atomic_output
 from quizapp.sharing.install import ImportResult, install_versioned
 from quizapp.sharing.jsonshape import JsonReader
 from quizapp.sharing.safezip import SafeZip
+from quizapp.sharing.signing import (
+    KEY_FIELD,
+    SIGNATURE_FIELD,
+    PublisherKey,
+    load_key,
+    verify_document,
+)
 
-BUNDLE_FORMAT = 1
+UNSIGNED_FORMAT = 1
+SIGNED_FORMAT = 2  # format 1 plus `publisher_key` and `signature`
+READABLE_FORMATS = (UNSIGNED_FORMAT, SIGNED_FORMAT)
+SIGNATURE_PURPOSE = "bundle manifest"
 BUNDLE_SUFFIX = ".quizdeck"
 MANIFEST_NAME = "manifest.json"
 MAX_BUNDLE_BYTES = 64 * 2**20  # the file itself, and everything it unpacks to
@@ -59,13 +75,15 @@ class Manifest:
     files: dict[str, BundleFile]
     author: str = ""
     license: str = ""
-    format: int = BUNDLE_FORMAT
+    format: int = UNSIGNED_FORMAT
+    signer: str | None = None  # the publisher key whose signature was checked; None if unsigned
 
     @property
     def deck_file(self) -> str:
         return f"{self.deck_id}.yaml"
 
     def to_dict(self) -> dict[str, Any]:
+        """The manifest without its signature (PublisherKey.sign adds it)."""
         return {
             "format": self.format,
             "deck_id": self.deck_id,
@@ -81,12 +99,13 @@ class Manifest:
     def from_dict(cls, data: Any, source: str = MANIFEST_NAME) -> Manifest:
         """Check a parsed manifest strictly; ArchiveError names the key that is wrong."""
         read = JsonReader(source, ArchiveError)
-        if isinstance(data, dict) and "format" in data and data["format"] != BUNDLE_FORMAT:
+        if isinstance(data, dict) and "format" in data and data["format"] not in READABLE_FORMATS:
             # Checked first: a newer app may have changed everything else too.
             raise ArchiveError(
-                f"{source}: bundle format {data['format']!r} is not one this app reads (it reads {BUNDLE_FORMAT}); update quizapp"
+                f"{source}: bundle format {data['format']!r} is not one this app reads (it reads {' and '.join(map(str, READABLE_FORMATS))}); update quizapp"
             )
-        fields = read.object(data, "", ("format", "deck_id", "version", "title", "created", "files"), ("author", "license"))
+        signed = (KEY_FIELD, SIGNATURE_FIELD) if isinstance(data, dict) and data.get("format") == SIGNED_FORMAT else ()
+        fields = read.object(data, "", ("format", "deck_id", "version", "title", "created", "files", *signed), ("author", "license"))
         files = read.mapping(fields["files"], "files", max_items=MAX_ENTRIES)
         created_text = read.text(fields["created"], "created", max_length=64)
         try:
@@ -107,6 +126,8 @@ class Manifest:
             },
             author=read.optional_text(fields.get("author", ""), "author"),
             license=read.optional_text(fields.get("license", ""), "license"),
+            format=fields["format"],
+            signer=verify_document(fields, SIGNATURE_PURPOSE, read) if signed else None,
         )
 
 
@@ -119,12 +140,18 @@ class Bundle:
     deck_yaml: bytes
     media: dict[str, bytes] = field(default_factory=dict)
 
+    @property
+    def signer(self) -> str | None:
+        """The publisher key that signed this bundle (checked), or None for an unsigned one."""
+        return self.manifest.signer
+
 
 # -- writing ----------------------------------------------------------------------------------------
 
 
-def bundle_deck_file(deck_file: Path, target: Path, *, created: datetime | None = None) -> Manifest:
-    """Check a deck file (images included) and write it as a bundle; returns the manifest."""
+def bundle_deck_file(deck_file: Path, target: Path, *, created: datetime | None = None, signer: PublisherKey | None = None) -> Manifest:
+    """Check a deck file (images included) and write it as a bundle, signed by `signer` if given;
+    returns the manifest."""
     deck_file = Path(deck_file)
     try:
         deck_yaml = deck_file.read_bytes()
@@ -132,10 +159,18 @@ def bundle_deck_file(deck_file: Path, target: Path, *, created: datetime | None 
         raise QuizappError(f"cannot read '{deck_file}': {error.strerror or error}") from None
     deck = parse_deck(deck_yaml, str(deck_file), base_dir=deck_file.parent)
     media = {name: (deck_file.parent / name).read_bytes() for name in deck.media()}
-    return write_bundle(deck, deck_yaml, media, target, created=created)
+    return write_bundle(deck, deck_yaml, media, target, created=created, signer=signer)
 
 
-def write_bundle(deck: Deck, deck_yaml: bytes, media: Mapping[str, bytes], target: Path, *, created: datetime | None = None) -> Manifest:
+def write_bundle(
+    deck: Deck,
+    deck_yaml: bytes,
+    media: Mapping[str, bytes],
+    target: Path,
+    *,
+    created: datetime | None = None,
+    signer: PublisherKey | None = None,
+) -> Manifest:
     """Write a bundle atomically. Refuses one that `read_bundle` would refuse for its size."""
     contents = {f"{deck.id}.yaml": deck_yaml, **media}
     total = sum(len(data) for data in contents.values())
@@ -149,8 +184,11 @@ def write_bundle(deck: Deck, deck_yaml: bytes, media: Mapping[str, bytes], targe
         files={name: BundleFile.of(data) for name, data in contents.items()},
         author=deck.info.author,
         license=deck.info.license,
+        format=SIGNED_FORMAT if signer else UNSIGNED_FORMAT,
+        signer=signer.public_key if signer else None,
     )
-    entries = {MANIFEST_NAME: json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False).encode("utf-8"), **contents}
+    document = signer.sign(manifest.to_dict(), SIGNATURE_PURPOSE) if signer else manifest.to_dict()
+    entries = {MANIFEST_NAME: json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8"), **contents}
     with atomic_output(Path(target)) as out, zipfile.ZipFile(out, "w") as archive:
         for name, data in entries.items():
             info = zipfile.ZipInfo(name, _ZIP_TIME)
@@ -161,8 +199,9 @@ def write_bundle(deck: Deck, deck_yaml: bytes, media: Mapping[str, bytes], targe
 
 
 def export_bundle(collection: Collection, deck_id: str, target: Path, *, created: datetime | None = None) -> Manifest:
-    """Bundle a deck the collection holds, from the deck file it was registered from."""
-    return bundle_deck_file(deck_file_of(collection, deck_id), target, created=created)
+    """Bundle a deck the collection holds, from the deck file it was registered from; signed when
+    this device has a publisher key (a teacher's), so learners can tell who made the file."""
+    return bundle_deck_file(deck_file_of(collection, deck_id), target, created=created, signer=load_key(collection.data_dir))
 
 
 def deck_file_of(collection: Collection, deck_id: str) -> Path:
@@ -248,8 +287,12 @@ def _verified(data: bytes, expected: BundleFile, what: str) -> bytes:
     return data
 
 
-def import_bundle(collection: Collection, source: Path | bytes, *, name: str | None = None) -> ImportResult:
+def import_bundle(
+    collection: Collection, source: Path | bytes, *, name: str | None = None, confirmed: bool = False, as_new: bool = False
+) -> ImportResult:
     """Check a bundle and install it: a newer version updates the deck by card id; the same or an
-    older version changes nothing. Nothing is written unless the whole bundle is valid."""
+    older version changes nothing. Nothing is written unless the whole bundle is valid. Who may
+    replace a deck, and when the learner is asked first: see install.install_versioned."""
     bundle = read_bundle(source, name=name)
-    return install_versioned(collection, bundle.deck, bundle.deck_yaml, bundle.media)
+    origin = file_origin(name or (Path(source).name if not isinstance(source, bytes) else "a bundle"), signer=bundle.signer)
+    return install_versioned(collection, bundle.deck, bundle.deck_yaml, bundle.media, origin, confirmed=confirmed, as_new=as_new)

@@ -16,9 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from quizapp.core.deck import FORMAT_VERSION, Deck, DeckInfo, Source
-from quizapp.core.deckfile import MAX_FILE_BYTES, parse_deck
-from quizapp.core.errors import DeckFileError, FormatProblems, Problem
-from quizapp.sharing.quizlet import check_id_prefix, deck_info, decode_text
+from quizapp.core.deckfile import MAX_CARDS, MAX_FILE_BYTES, parse_deck
+from quizapp.core.errors import DeckFileError, FormatProblems, Problem, ProblemsError
+from quizapp.sharing.quizlet import (
+    check_id_prefix,
+    deck_info,
+    decode_text,
+    too_many_cards,
+    unneutralised,
+)
 
 MAX_CSV_BYTES = 2 * 2**20
 LIST_SEPARATOR = "|"
@@ -66,7 +72,7 @@ def import_csv(
     problems: list[Problem] = []
     rows: list[_Row] = []
     header: list[str] | None = None
-    line_before = 0
+    card_rows = line_before = 0
     try:
         for cells in reader:
             row_line, line_before = line_before + 1, reader.line_num
@@ -74,7 +80,11 @@ def import_csv(
                 continue
             if header is None:
                 header = _header(cells, path, row_line)
-            elif any(cell.strip() for cell in cells[len(header) :]):
+                continue
+            if card_rows == MAX_CARDS:
+                raise too_many_cards(path, row_line, 1, MAX_CARDS)
+            card_rows += 1
+            if any(cell.strip() for cell in cells[len(header) :]):
                 problems.append(Problem(path, row_line, len(header) + 1, f"this row has {len(cells)} cells but the header names {len(header)} columns"))
             else:
                 rows.append(_card_row(dict(zip(header, cells)), header, row_line, f"{id_prefix}-{len(rows) + 1:04d}"))
@@ -99,16 +109,19 @@ def _header(cells: list[str], path: str, line: int) -> list[str]:
     names = [cell.strip().lower() for cell in cells]
     while not names[-1]:
         names.pop()  # spreadsheets often save empty columns after the last used one
-    problems = []
+    problems: list[Problem] = []
+    first_column: dict[str, int] = {}
     for col, name in enumerate(names, 1):
         if not name:
             problems.append(Problem(path, line, col, "this header cell is empty; every column needs the name of a card field"))
         elif name not in COLUMNS:
-            close = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.6)
+            # Only the problems shown get a suggestion: finding one for each of 100,000 columns took seconds.
+            close = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.6) if len(problems) < ProblemsError.MAX_SHOWN_PROBLEMS else []
             hint = f"; did you mean '{close[0]}'?" if close else ""
             problems.append(Problem(path, line, col, f"unknown column '{name}'{hint}"))
-        elif name in names[: col - 1]:
-            problems.append(Problem(path, line, col, f"column '{name}' appears twice (first in column {names.index(name) + 1})"))
+        elif name in first_column:
+            problems.append(Problem(path, line, col, f"column '{name}' appears twice (first in column {first_column[name]})"))
+        first_column.setdefault(name, col)
     if problems and not set(names) & set(COLUMNS):
         problems.append(Problem(path, line, 1, f"the first row must name the columns: {', '.join(COLUMNS)}"))
     if problems:
@@ -123,7 +136,7 @@ def _card_row(cells: dict[str, str], header: list[str], csv_line: int, default_i
         value = cells.get(key, "").strip() or default
         fields.append((key, _quote(value), header.index(key) + 1 if key in header else 1))
     for col, name in enumerate(header, 1):
-        cell = cells.get(name, "").strip()
+        cell = unneutralised(cells.get(name, "").strip())
         if name in ("id", "type") or not cell:
             continue
         if name in LIST_COLUMNS or (name == "source" and _LIST_SPLIT.search(cell)):

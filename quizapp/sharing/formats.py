@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core.collection import Collection
+from quizapp.core.deck import Deck
 from quizapp.core.deckfile import MAX_FILE_BYTES
-from quizapp.core.errors import QuizappError
+from quizapp.core.errors import DeckFileError, FormatError, QuizappError
+from quizapp.core.origin import file_origin
 from quizapp.sharing.anki_export import export_apkg
 from quizapp.sharing.anki_import import AnkiImport, import_apkg
 from quizapp.sharing.atomic import write_atomically
@@ -36,6 +38,8 @@ class ImportOptions:
     title: str | None = None  # .txt/.tsv/.csv: its title (default: the file name)
     term_sep: str = "\t"  # .txt/.tsv (Quizlet): between term and definition
     card_sep: str = "\n"  # .txt/.tsv (Quizlet): between cards
+    confirmed: bool = False  # the learner said yes to what a first import asked (see install.Confirmation)
+    as_new: bool = False  # install beside a deck of another origin under a new id, leaving it as it was
 
 
 @dataclass
@@ -50,13 +54,17 @@ class FileImport:
 
 
 def import_file(collection: Collection, path: Path, options: ImportOptions = ImportOptions()) -> FileImport:
-    """Import a .quizdeck bundle, an Anki .apkg, Quizlet text (.txt/.tsv) or a .csv deck."""
+    """Import a .quizdeck bundle, an Anki .apkg, Quizlet text (.txt/.tsv) or a .csv deck.
+
+    A deck that would replace one of another origin is refused (OriginRefusedError) unless
+    `options.as_new`; one that needs the learner's yes comes back with a confirmation, and
+    importing again with `options.confirmed` applies it (see install.py)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == BUNDLE_SUFFIX:
-        return FileImport([import_bundle(collection, path)])
+        return FileImport([import_bundle(collection, path, confirmed=options.confirmed, as_new=options.as_new)])
     if suffix == ".apkg":
-        return _import_anki(collection, import_apkg(path, with_scheduling=options.with_scheduling))
+        return _import_anki(collection, path, import_apkg(path, with_scheduling=options.with_scheduling), options)
     if suffix not in IMPORT_SUFFIXES:
         raise QuizappError(f"cannot import '{path.name}': quizapp imports {', '.join(IMPORT_SUFFIXES)} files")
     data = _read_limited(path, MAX_FILE_BYTES)
@@ -66,20 +74,37 @@ def import_file(collection: Collection, path: Path, options: ImportOptions = Imp
         deck = import_csv(data, deck_id=deck_id, title=title, path=str(path))
     else:
         deck = import_quizlet(data, deck_id=deck_id, title=title, term_sep=options.term_sep, card_sep=options.card_sep, path=str(path))
-    return FileImport([install_converted(collection, deck, {})])
+    return FileImport([_install_converted(collection, path, deck, {}, options, derived_id=options.deck_id is None)])
 
 
-def _import_anki(collection: Collection, package: AnkiImport) -> FileImport:
+def _install_converted(
+    collection: Collection, path: Path, deck: Deck, media: dict[str, bytes], options: ImportOptions, *, derived_id: bool = True
+) -> ImportResult:
+    """Install a deck converted from the file at `path` (an unsigned file's origin); a deck file
+    rule it breaks (too many cards, too large) is told about the file the learner chose, not the
+    deck file it would have become."""
+    try:
+        return install_converted(
+            collection, deck, media, file_origin(path.name), derived_id=derived_id, confirmed=options.confirmed, as_new=options.as_new
+        )
+    except DeckFileError as error:
+        raise FormatError(f"'{path.name}': the deck '{deck.info.title}' made from it cannot be kept: {error.problems[0].message}") from None
+
+
+def _import_anki(collection: Collection, path: Path, package: AnkiImport, options: ImportOptions) -> FileImport:
     results = []
     for deck in package.decks:
-        result = install_converted(collection, deck, {name: package.media[name] for name in deck.media()})
+        result = _install_converted(collection, path, deck, {name: package.media[name] for name in deck.media()}, options)
+        if result.confirmation is not None:  # history waits with the deck for the learner's yes
+            results.append(result)
+            continue
         histories = {
             (card_id, sibling): [(review.rating, review.at) for review in schedule.revlog]
             for (deck_id, card_id, sibling), schedule in package.scheduling.items()
             if deck_id == deck.id
         }
         if histories:
-            taken = collection.import_history(deck.id, histories)
+            taken = collection.import_history(result.deck_id, histories)  # the id the deck got here
             result = replace(result, notes=(*result.notes, f"{len(taken)} cards took their Anki review history"))
         results.append(result)
     return FileImport(results, list(package.warnings))

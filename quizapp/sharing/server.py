@@ -5,8 +5,13 @@ students and for whoever else is on the network:
 
 - GET and HEAD only serve regular files inside the folder: no `..`, no hidden files, no symlink
   that leads outside; `/` is a small page listing the decks, for a phone's browser.
-- POST is taken at `/reports` only: a class report, size-limited, for a deck the folder serves;
-  one per learner and deck, stored beside the folder (never inside it, so never served back).
+- Only regular files with a single link are served, so a hard link to a file elsewhere on the
+  disk, made inside the folder, is not.
+- POST is taken at `/reports` (a class report, size-limited, checked against the deck the folder
+  serves) and `/reports/withdraw` (a learner takes theirs back): one report per learner and deck,
+  kept in a `ReportBox` beside the folder (never inside it, so never served back). Each address
+  may post a few times a minute (429 past that) and the box keeps a bounded number of reports
+  (507 past that); each refusal of that kind is also a notice for the teacher (`notices()`).
 - Each request must arrive whole (request line, headers and body) within the idle timeout of
   the server starting to wait for it, so neither an idle client nor one that trickles a byte at a
   time (slowloris) holds a connection for long; request lines and headers are bounded, and at most
@@ -17,18 +22,21 @@ students and for whoever else is on the network:
 
 from __future__ import annotations
 
-import html
 import http.client
 import io
 import json
+import math
 import os
 import shutil
 import socket
+import stat
 import sys
 import threading
 import time
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,24 +46,48 @@ import qrcode  # type: ignore[import-untyped]
 
 from quizapp import __version__
 from quizapp.core.errors import QuizappError
+from quizapp.sharing.bundle import read_bundle
+from quizapp.sharing.class_page import bundled_emergency_steps, render_class_page
 from quizapp.sharing.feed import INDEX_NAME, MAX_INDEX_BYTES, FeedIndex, parse_index
 from quizapp.sharing.reports import (
     MAX_REPORT_BYTES,
     REPORTS_PATH,
+    WITHDRAW_PATH,
+    NicknameTaken,
+    ReportBox,
     ReportError,
+    ReportsFull,
+    check_against_deck,
     parse_report,
+    parse_withdrawal,
     reports_dir_for,
-    store_report,
+    studied_cards,
 )
+from quizapp.sharing.signing import keyed_address
 
 DEFAULT_PORT = 8765
 IDLE_TIMEOUT_SECONDS = 20.0
 MAX_CONNECTIONS = 128
 CHUNK_BYTES = 64 * 1024
 MAX_HEAD_BYTES = 16 * 1024  # request line and headers together
-_CONTENT_TYPES = {".json": "application/json", ".quizdeck": "application/zip", ".html": "text/html; charset=utf-8"}
+_CONTENT_TYPES = {".json": "application/json", ".quizdeck": "application/zip", ".html": "text/html; charset=utf-8", ".apk": "application/vnd.android.package-archive"}
+# Reports and withdrawals from one address: a learner sends a few; a flood is cut off at once.
+POST_BURST = 10
+POSTS_PER_MINUTE = 20
+MAX_NOTICES = 20
 
 Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the teacher should know about the share, for their screen: a limit was hit, or
+    a nickname was refused. The same notice again only counts up."""
+
+    kind: str  # "rate" (an address posted too often), "full" (the reports limit), "nickname"
+    message: str
+    count: int
+    last_seen: float  # time.time() of the latest occurrence
 
 
 class ShareServer:
@@ -75,6 +107,10 @@ class ShareServer:
         log: Log | None = None,
         idle_timeout: float = IDLE_TIMEOUT_SECONDS,
         max_connections: int = MAX_CONNECTIONS,
+        post_burst: int = POST_BURST,
+        posts_per_minute: float = POSTS_PER_MINUTE,
+        report_box: ReportBox | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.root = Path(root).resolve()
         if not (self.root / INDEX_NAME).is_file():
@@ -87,6 +123,11 @@ class ShareServer:
         self.log = log or (lambda _line: None)
         self.idle_timeout = idle_timeout
         self.max_connections = max_connections
+        self.reports = report_box or ReportBox(self.reports_dir)
+        self.post_limit = RateLimit(post_burst, posts_per_minute, clock)
+        self._notices: OrderedDict[tuple[str, str], Notice] = OrderedDict()
+        self._notices_lock = threading.Lock()
+        self._served_decks: dict[str, tuple[str, frozenset[tuple[str, int]]]] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -130,13 +171,81 @@ class ShareServer:
             raise QuizappError("the share server is not running")
         port = self._server.server_address[1]
         address = self.host if self.host not in ("", "0.0.0.0") else (lan_address() or "127.0.0.1")
-        return f"http://{address}:{port}/"
+        return keyed_address(f"http://{address}:{port}/", self.index().signer)  # the key travels in the QR code
 
     def index(self) -> FeedIndex:
         """The feed being served, read afresh (a teacher may publish again while serving)."""
         path = self.root / INDEX_NAME
         with path.open("rb") as file:
             return parse_index(file.read(MAX_INDEX_BYTES + 1), str(path))
+
+    def notices(self) -> list[Notice]:
+        """What the teacher should know, newest first: limits hit, nicknames refused."""
+        with self._notices_lock:
+            return sorted(self._notices.values(), key=lambda notice: notice.last_seen, reverse=True)
+
+    def clear_notices(self) -> None:
+        with self._notices_lock:
+            self._notices.clear()
+
+    def notify(self, kind: str, message: str) -> None:
+        """Record a notice (logged the first time it is seen); at most MAX_NOTICES are kept."""
+        with self._notices_lock:
+            earlier = self._notices.pop((kind, message), None)
+            self._notices[(kind, message)] = Notice(kind, message, earlier.count + 1 if earlier else 1, time.time())
+            while len(self._notices) > MAX_NOTICES:
+                self._notices.popitem(last=False)
+        if earlier is None:
+            self.log(message)
+
+    def served_cards(self, deck_id: str) -> tuple[str, frozenset[tuple[str, int]]] | None:
+        """How to name the deck served under `deck_id`, and its (card id, sibling) pairs; None
+        if the folder does not serve it. Read from its bundle once per published version."""
+        entry = next((e for e in self.index().decks if e.deck_id == deck_id), None)
+        if entry is None:
+            return None
+        cached = self._served_decks.get(deck_id)
+        if cached is None or cached[0] != entry.sha256:
+            cached = (entry.sha256, studied_cards(read_bundle(self.root / entry.url).deck))
+            self._served_decks[deck_id] = cached
+        return f"the deck '{deck_id}' v{entry.version} that this share serves", cached[1]
+
+
+class RateLimit:
+    """At most `burst` requests at once from one address, then `per_minute` (a token bucket).
+    Addresses whose bucket has refilled are forgotten, so the table stays small."""
+
+    MAX_ADDRESSES = 4096
+
+    def __init__(self, burst: int, per_minute: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.burst = burst
+        self.per_second = per_minute / 60
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, when counted)
+        self._lock = threading.Lock()
+
+    def wait(self, address: str) -> float:
+        """0 when `address` may go ahead now (and counts it), else the seconds until it may."""
+        now = self.clock()
+        with self._lock:
+            tokens, then = self._buckets.get(address, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - then) * self.per_second)
+            if tokens < 1:
+                self._buckets[address] = (tokens, now)
+                return (1 - tokens) / self.per_second
+            self._buckets[address] = (tokens - 1, now)
+            if len(self._buckets) > self.MAX_ADDRESSES:
+                self._forget_refilled(now)
+            return 0.0
+
+    def _forget_refilled(self, now: float) -> None:
+        full = [a for a, (tokens, then) in self._buckets.items() if tokens + (now - then) * self.per_second >= self.burst]
+        for address in full:
+            del self._buckets[address]
+        # Still too many (a flood from many addresses): forget the longest quiet half.
+        if len(self._buckets) > self.MAX_ADDRESSES:
+            for address, _ in sorted(self._buckets.items(), key=lambda item: item[1][1])[: len(self._buckets) // 2]:
+                del self._buckets[address]
 
 
 def lan_address() -> str | None:
@@ -186,7 +295,6 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], share: ShareServer) -> None:
         self.share = share
-        self.report_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(share.max_connections)
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
@@ -342,7 +450,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(HTTPStatus.NOT_FOUND, "no such file", send_body=send_body)
             return
         with stream:
-            size = os.fstat(stream.fileno()).st_size
+            status = os.fstat(stream.fileno())
+            # Checked on the open file, so nothing can swap it in between. A hard link made inside
+            # the folder to a file elsewhere looks like any file there but for its link count.
+            if not stat.S_ISREG(status.st_mode) or status.st_nlink != 1:
+                self._send_error(HTTPStatus.NOT_FOUND, "no such file", send_body=send_body)
+                return
+            size = status.st_size
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", _CONTENT_TYPES.get(file.suffix, "application/octet-stream"))
             self.send_header("Content-Length", str(size))
@@ -372,59 +486,92 @@ class _Handler(BaseHTTPRequestHandler):
         return file
 
     def _landing_page(self) -> bytes:
-        share = self.server.share
         try:
-            decks = share.index().decks
+            index = self.server.share.index()
         except (OSError, QuizappError):
-            decks = ()
-        address = html.escape(share.url)
-        items = "".join(
-            f'<li><a href="{html.escape(urllib.parse.quote(d.url))}">{html.escape(d.title)}</a> (v{d.version})</li>' for d in decks
-        )
-        return (
-            "<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' content='width=device-width'>"
-            "<title>Class decks</title></head><body><h1>Class decks</h1>"
-            f"<p>In quizapp, choose <b>Add a class feed</b> and enter <code>{address}</code>, "
-            f"or download a deck and open it with quizapp.</p><ul>{items}</ul></body></html>"
-        ).encode()
+            index = None
+        return render_class_page(index, bundled_emergency_steps())
 
     # -- reports --------------------------------------------------------------------------------
 
     def do_POST(self) -> None:
-        if urllib.parse.urlsplit(self.path).path != f"/{REPORTS_PATH}":
+        path = urllib.parse.urlsplit(self.path).path
+        if path not in (f"/{REPORTS_PATH}", f"/{WITHDRAW_PATH}"):
             self._refuse(HTTPStatus.NOT_FOUND, f"reports are taken at /{REPORTS_PATH} only")
             return
+        body = self._post_body()
+        if body is None:
+            return
+        share = self.server.share
+        try:
+            if path == f"/{WITHDRAW_PATH}":
+                self._withdraw(body)
+            else:
+                self._take_report(body)
+        except NicknameTaken as error:
+            share.notify("nickname", f"{self.client_address[0]}: {error}")
+            self._send_error(HTTPStatus.CONFLICT, str(error))
+        except ReportsFull as error:
+            share.notify("full", f"A report was refused: {error}")
+            self._send_error(HTTPStatus.INSUFFICIENT_STORAGE, str(error))
+        except (ReportError, OSError, QuizappError) as error:
+            self._send_error(HTTPStatus.BAD_REQUEST, str(error))
+
+    def _post_body(self) -> bytes | None:
+        """The request's body, or None once the client has been answered (no length, too big,
+        cut short, too many from this address)."""
         if self.headers.get("Transfer-Encoding"):
             self._refuse(HTTPStatus.LENGTH_REQUIRED, "send the report with a Content-Length")
-            return
+            return None
         length_text = self.headers.get("Content-Length", "").strip()
         # isdigit() alone takes '²' and other digits int() refuses; and int() refuses more than
         # 4300 digits: a length longer than 12 digits is too large anyway.
         if not (length_text.isascii() and length_text.isdigit()):
             self._refuse(HTTPStatus.LENGTH_REQUIRED, "send the report with a Content-Length")
-            return
+            return None
         if len(length_text) > 12 or int(length_text) > MAX_REPORT_BYTES:
             self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"a report may be at most {MAX_REPORT_BYTES // 1024} KB")
-            return
+            return None
         length = int(length_text)
         body = self.rfile.read(length)
         if len(body) != length:
             self.close_connection = True
-            return
-        try:
-            report = parse_report(body)
-            served = {entry.deck_id for entry in self.server.share.index().decks}
-        except (ReportError, OSError, QuizappError) as error:
-            self._send_error(HTTPStatus.BAD_REQUEST, str(error))
-            return
-        if report.deck_id not in served:
+            return None
+        # Checked once the body is read (at most MAX_REPORT_BYTES), so that the answer reaches the
+        # learner's app in words rather than as a connection reset over an unread body.
+        share = self.server.share
+        wait = share.post_limit.wait(self.client_address[0])
+        if wait > 0:
+            share.notify("rate", f"{self.client_address[0]} sent reports faster than {share.post_limit.per_second * 60:g} a minute and was asked to wait")
+            self._send_json(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                {"error": f"too many reports from this device; wait {math.ceil(wait)} seconds and send again"},
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
+            return None
+        return body
+
+    def _take_report(self, body: bytes) -> None:
+        share = self.server.share
+        report = parse_report(body)
+        served = share.served_cards(report.deck_id)
+        if served is None:
             self._send_error(HTTPStatus.NOT_FOUND, f"this share does not serve deck '{report.deck_id}'")
             return
-        with self.server.report_lock:
-            replaced = store_report(self.server.share.reports_dir, report)
-        self.server.share.log(f"report for {report.deck_id} from {report.nickname}" + (" (replaces the earlier one)" if replaced else ""))
+        check_against_deck(report, served[1], served[0])
+        replaced = share.reports.submit(report)
+        share.log(f"report for {report.deck_id} from {report.nickname}" + (" (replaces the earlier one)" if replaced else ""))
         message = f"Your report for '{report.deck_id}' reached the teacher" + (" (it replaces your earlier one)." if replaced else ".")
         self._send_json(HTTPStatus.OK if replaced else HTTPStatus.CREATED, {"message": message, "replaced": replaced})
+
+    def _withdraw(self, body: bytes) -> None:
+        share = self.server.share
+        withdrawal = parse_withdrawal(body)
+        if not share.reports.withdraw(withdrawal):
+            self._send_error(HTTPStatus.NOT_FOUND, f"the teacher has no report from you for '{withdrawal.deck_id}'")
+            return
+        share.log(f"report for {withdrawal.deck_id} from {withdrawal.nickname} withdrawn")
+        self._send_json(HTTPStatus.OK, {"message": f"Your report for '{withdrawal.deck_id}' was withdrawn; the teacher no longer has it.", "withdrawn": True})
 
     def _refuse(self, status: HTTPStatus, message: str) -> None:
         # The body was not read, so the connection cannot carry another request.
@@ -436,13 +583,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_error(self, status: HTTPStatus, message: str, *, send_body: bool = True) -> None:
         self._send_json(status, {"error": message}, send_body=send_body)
 
-    def _send_json(self, status: HTTPStatus, payload: dict[str, Any], *, send_body: bool = True) -> None:
-        self._send(status, _CONTENT_TYPES[".json"], json.dumps(payload).encode("utf-8"), send_body=send_body)
+    def _send_json(self, status: HTTPStatus, payload: dict[str, Any], *, send_body: bool = True, headers: dict[str, str] | None = None) -> None:
+        self._send(status, _CONTENT_TYPES[".json"], json.dumps(payload).encode("utf-8"), send_body=send_body, headers=headers)
 
-    def _send(self, status: HTTPStatus, content_type: str, body: bytes, *, send_body: bool) -> None:
+    def _send(self, status: HTTPStatus, content_type: str, body: bytes, *, send_body: bool, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()

@@ -45,6 +45,7 @@ from quizapp.sharing.bundle import (
     import_bundle,
 )
 from quizapp.sharing.install import ImportResult
+from quizapp.sharing.links import is_subscribe_link
 
 ACTION_VIEW = "android.intent.action.VIEW"
 ACTION_SEND = "android.intent.action.SEND"
@@ -126,6 +127,14 @@ def deck_uris(intent: IntentData) -> list[str]:
         if uri and urllib.parse.urlsplit(uri).scheme.lower() in LOCAL_SCHEMES and uri not in uris:
             uris.append(uri)
     return uris
+
+
+def subscribe_link_of(intent: IntentData) -> str | None:
+    """The quizapp://subscribe link an intent opens (a class page's "Open in quizapp"), or None.
+    Only picked out here: quizapp.sharing.links checks it, and the app asks before subscribing."""
+    if intent.action != ACTION_VIEW or intent.flags & FLAG_ACTIVITY_LAUNCHED_FROM_HISTORY or not intent.data:
+        return None
+    return intent.data if is_subscribe_link(intent.data) else None
 
 
 def deck_file_name(display_name: str | None, uri: str) -> str:

@@ -11,7 +11,9 @@ chooses to restore a backup or to start again (the damaged file is kept aside ei
 is from a newer app version, in use by another process, or its folder cannot be used, the screen
 says so and never touches the file (Try again opens it once the cause is gone). Opening runs on a
 worker thread; a start that waits for it over a second says "Opening your progress…" meanwhile.
-The daily backup runs on the loader thread once the decks are registered.
+The daily backup runs on the loader thread once the decks are registered. A failure the learner
+can act on (the storage filling up as an answer is saved, say) never ends the app: it becomes a
+notice on the home screen.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.properties import (
@@ -38,7 +41,7 @@ from kivy.utils import platform
 from quizapp.core.collection import DECK_SUFFIXES, Collection
 from quizapp.core.datadir import ENV_VAR, default_data_dir
 from quizapp.core.errors import QuizappError, StoreError
-from quizapp.core.help import HelpContent, load_help
+from quizapp.core.help import HelpContent, Region, load_help
 from quizapp.core.settings import Settings
 from quizapp.ui.android_share import (
     DeckReceiver,
@@ -47,8 +50,10 @@ from quizapp.ui.android_share import (
     share_deck,
 )
 from quizapp.ui.opening import Opening
+from quizapp.ui.system_locale import SystemLocale, system_locale
 from quizapp.ui.theme import ASSETS_DIR, Theme, register_fonts
 from quizapp.ui.widgets import AppScreen
+from quizapp.ui.worker import run_in_background
 
 CollectionFactory = Callable[[Path], Collection]
 
@@ -70,7 +75,8 @@ SCREENS = {
     "card": "quizapp.ui.screens.card.CardScreen",
     "settings": "quizapp.ui.screens.settings.SettingsScreen",
     "help": "quizapp.ui.screens.help.HelpScreen",
-    "classroom": "quizapp.ui.screens.classroom.ClassroomScreen",
+    "import": "quizapp.ui.screens.import_decks.ImportScreen",
+    "share": "quizapp.ui.screens.share.ShareScreen",
     "recovery": "quizapp.ui.screens.recovery.RecoveryScreen",
 }
 
@@ -86,6 +92,21 @@ def deck_files(folders: Sequence[Path]) -> list[Path]:
     ]
 
 
+class _FailuresAsNotices(ExceptionHandler):
+    """Kivy's event loop hands every exception from a tap, a key or a scheduled callback here
+    before it would end the app. The app's own errors (QuizappError: a full disk, a read-only
+    folder, a database in use) say in words what happened; they become a notice instead."""
+
+    def __init__(self, app: QuizApp) -> None:
+        self.app = app
+
+    def handle_exception(self, inst: BaseException) -> int:
+        if not isinstance(inst, QuizappError):
+            return int(ExceptionManager.RAISE)
+        Clock.schedule_once(lambda _dt: self.app.show_failure(str(inst)))
+        return int(ExceptionManager.PASS)
+
+
 class QuizApp(App):
     theme = ObjectProperty(None)
     loading = BooleanProperty(False)  # True while the loader thread registers deck files
@@ -99,10 +120,11 @@ class QuizApp(App):
         data_dir: Path | None = None,
         collection_factory: CollectionFactory | None = None,
         deck_folders: Sequence[Path] | None = None,
+        locale: SystemLocale | None = None,
         **kwargs: Any,
     ) -> None:
-        """`data_dir`, `collection_factory` and `deck_folders` let tests and the screenshot
-        script use a temporary folder, a fixed clock and their own decks."""
+        """`data_dir`, `collection_factory`, `deck_folders` and `locale` let tests and the
+        screenshot script use a temporary folder, a fixed clock, their own decks and a set locale."""
         super().__init__(**kwargs)
         self.title = "quizapp"
         self.icon = str(ASSETS_DIR / "icon.png")
@@ -113,10 +135,13 @@ class QuizApp(App):
         self._loader: threading.Thread | None = None
         self._stopping = threading.Event()
         self._help: HelpContent | None = None
+        # Where "Get help now" finds the learner's region while they have not chosen one.
+        self.system_locale = locale or system_locale()
         self._saved_stack: list[dict[str, Any]] = []
         self._collection: Collection | None = None
         # The settings in use while no collection is open (the recovery screen and its help).
         self._fallback_settings = Settings()
+        self._failure_handler = _FailuresAsNotices(self)
         self.manager: ScreenManager
 
     # -- start and stop -----------------------------------------------------------------------------
@@ -145,6 +170,7 @@ class QuizApp(App):
         # On a phone the on-screen keyboard pushes the layout up instead of hiding the text field.
         Window.softinput_mode = "below_target"
         Window.bind(on_keyboard=self._on_keyboard)
+        ExceptionManager.add_handler(self._failure_handler)
         self.manager = ScreenManager(transition=NoTransition())
         # On Android, .quizdeck files opened with or shared to the app arrive here (a no-op elsewhere).
         self._deck_receiver = DeckReceiver(self.receive_deck, lambda name, message: self.add_notice(f"{name}: {message}"))
@@ -178,6 +204,8 @@ class QuizApp(App):
             collection.close()
             return
         self._collection = collection
+        if collection.store.open_warning:  # a database older than the answers already acknowledged
+            self.add_notice(collection.store.open_warning)
         settings = collection.settings
         self.theme.apply(settings.theme, settings.font_scale)
         # Read before opening home: opening a screen saves the stack.
@@ -190,6 +218,10 @@ class QuizApp(App):
 
     def on_pause(self) -> bool:
         self.save_ui_state()
+        if self._collection is not None:
+            # Android may end a paused app without warning: fold the write-ahead log into the
+            # database now, so a copy of the folder made after that still holds every answer.
+            self._collection.store.checkpoint()
         return True  # stay alive in the background instead of being closed
 
     def on_resume(self) -> None:
@@ -203,6 +235,7 @@ class QuizApp(App):
             return
         self._stopping.set()
         Window.unbind(on_keyboard=self._on_keyboard)
+        ExceptionManager.remove_handler(self._failure_handler)
         self._deck_receiver.stop()
         if self._loader is not None:
             self._loader.join()  # it may be writing: the deck files or the daily backup
@@ -265,7 +298,16 @@ class QuizApp(App):
 
     def receive_deck(self, deck: IncomingDeck) -> None:
         """Install a deck file handed to the app, off the UI thread; the outcome shows on home."""
-        self.run_in_background(lambda: import_incoming(self.collection, deck).message())
+        run_in_background(
+            "receive-deck",
+            lambda: import_incoming(self.collection, deck).message(),
+            self._received,
+            lambda words: self._received(f"{deck.name} was not imported: {words}"),
+        )
+
+    def _received(self, outcome: str) -> None:
+        self.add_notice(outcome)
+        self.current_screen().on_return()
 
     def share_deck(self, deck_id: str) -> None:
         """Offer a deck through Android's share sheet."""
@@ -276,21 +318,18 @@ class QuizApp(App):
             return
         self.add_notice(f"Shared {shared.name}; a copy is in Download/{self.title}.")
 
-    def run_in_background(self, work: Callable[[], str]) -> None:
-        """Run `work` on a worker thread; its one-line outcome, or its error, becomes a notice."""
-
-        def run() -> None:
-            try:
-                outcome = work()
-            except QuizappError as error:
-                outcome = str(error)
-            Clock.schedule_once(lambda _dt: self.add_notice(outcome))
-            Clock.schedule_once(lambda _dt: self.current_screen().on_return())
-
-        threading.Thread(target=run, name="background-work", daemon=True).start()
-
     def add_notice(self, text: str) -> None:
         self.notices = [*self.notices, text]
+
+    def show_failure(self, text: str) -> None:
+        """Show an error that ended an action as a notice on the home screen. Once shown, the same
+        error again (home itself failing to read the database, say) changes nothing, so a lasting
+        failure cannot send the app round in circles."""
+        if text in self.notices:
+            return
+        self.add_notice(text)
+        if self._collection is not None and self._stack[-1:] != ["home"]:
+            self.go_home()
 
     # -- screens ------------------------------------------------------------------------------------
 
@@ -371,6 +410,11 @@ class QuizApp(App):
         if self._help is None:
             self._help = load_help()
         return self._help
+
+    def help_region(self) -> Region | None:
+        """The region "Get help now" shows: the learner's choice, or with none chosen the one the
+        system locale names, or None (the screen then asks them to call their local number)."""
+        return self.help_content().region_for(self.settings.region, self.system_locale.locale_name())
 
     # -- settings ---------------------------------------------------------------------------------------
 

@@ -7,31 +7,33 @@ review log. The outcome is read on the UI thread once `done` is set.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from quizapp.core.collection import Collection
 from quizapp.core.errors import StoreError
+from quizapp.ui.worker import Job
 
 
 class Opening:
     """One attempt at opening the collection, started at once on its own thread."""
 
     def __init__(self, load: Callable[[], Collection]) -> None:
-        self.done = threading.Event()
-        self.collection: Collection | None = None
-        self.error: StoreError | None = None
-        threading.Thread(target=self._run, args=(load,), name="open-progress", daemon=True).start()
+        self._job = Job("open-progress", load)
+        self.done = self._job.done
+        self._error: StoreError | None = None
 
-    def _run(self, load: Callable[[], Collection]) -> None:
-        try:
-            self.collection = load()
-        except StoreError as error:
-            self.error = error
-        except Exception as error:  # noqa: BLE001 - never a silent thread death; never "damaged" either
-            # An error nobody foresaw says nothing about the file: shown as "cannot open", whose
-            # only choice is Try again, never as damage, whose choices replace the file.
-            self.error = StoreError(f"your progress could not be opened: {type(error).__name__}: {error}")
-            self.error.__cause__ = error
-        finally:
-            self.done.set()
+    @property
+    def collection(self) -> Collection | None:
+        return self._job.result if self._job.error is None else None
+
+    @property
+    def error(self) -> StoreError | None:
+        """Why it could not be opened. An error nobody foresaw says nothing about the file: it is
+        "cannot open", whose only choice is Try again, never damage, whose choices replace the file."""
+        error = self._job.error
+        if error is None or isinstance(error, StoreError):
+            return error
+        if self._error is None:
+            self._error = StoreError(f"your progress could not be opened: {type(error).__name__}: {error}")
+            self._error.__cause__ = error
+        return self._error

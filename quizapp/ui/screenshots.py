@@ -30,10 +30,13 @@ from quizapp.core.quiz import Question, QuestionKind
 from quizapp.core.session import StudySession
 from quizapp.core.store import DB_NAME
 from quizapp.ui.headless import pump, run_until, use_offscreen_window
+from quizapp.ui.system_locale import FixedLocale
 
 SIZES = ("1280x800", "412x915", "360x640")
 THEMES = ("light", "dark")
 HISTORY_DAYS = 60
+# The pictures look the same on every machine: the system locale is this one, whatever the machine's.
+SHOTS_LOCALE = "en_US.UTF-8"
 # The last simulated day ends at noon UTC, far from the 04:00 rollover.
 TODAY_NOON = datetime(2025, 3, 3, 12, 0, tzinfo=timezone.utc)
 # Card types whose question and answer sides are worth a picture each.
@@ -135,31 +138,48 @@ class Tour:
         app.go_home()
         app.open_screen("settings")
         self.shot("settings")
-        app.open_screen("help")
-        self.shot("help")
+        self.get_help()
         app.go_home()
         self.quiz()
         app.go_home()
         self.study()
         app.go_home()
-        self.classroom()
+        self.import_and_share()
         app.stop()
 
-    def classroom(self) -> None:
-        """Share and import: the learner's part, then the teacher's while sharing, with one class
-        report (sent to the share as a learner's app would) so the hardest cards show."""
+    def get_help(self) -> None:
+        """Get help now for a region (the system locale's), scrolled to its steps, and with no
+        region known: a system locale that names none, and no region chosen."""
+        app = self.app
+        app.open_screen("help")
+        self.shot("help")
+        self.shot("help-bottom", scroll_y=0)
+        app.go_back()
+        app.system_locale = FixedLocale("ja_JP.UTF-8")
+        app.change_settings(region="")
+        app.open_screen("help")
+        self.shot("help-no-region")
+        app.go_back()
+        app.system_locale = FixedLocale(SHOTS_LOCALE)
+
+    def import_and_share(self) -> None:
+        """Import, then Share while sharing, with one class report (sent to the share as a
+        learner's app would) so the hardest cards show."""
         from quizapp.sharing.reports import build_report, send_report
 
-        screen = self.app.open_screen("classroom", mode="learner")
-        self.shot("classroom")
-        self.shot("classroom-bottom", scroll_y=0)
-        screen.choose_mode("teacher")
+        self.app.open_screen("import")
+        self.shot("import")
+        self.shot("import-bottom", scroll_y=0)
+        self.app.go_home()
+        screen = self.app.open_screen("share")
+        run_until(lambda: "class" not in screen.busy)
+        self.shot("share")
         screen.start_sharing()
         run_until(lambda: "share" not in screen.busy)
         send_report(screen.share.url, build_report(self.app.collection, "overdose-response", "Ana"))
         run_until(lambda: "class" not in screen.busy and bool(screen.ids.hardest_list.children))
-        self.shot("classroom-sharing")
-        self.shot("classroom-sharing-bottom", scroll_y=0)
+        self.shot("share-sharing")
+        self.shot("share-sharing-bottom", scroll_y=0)
         screen.stop_sharing()
         run_until(lambda: "share" not in screen.busy)
 
@@ -289,6 +309,7 @@ def make_app(data_dir: Path, clock: FixedClock) -> Any:
         data_dir=data_dir,
         collection_factory=lambda directory: Collection.open(directory, clock=clock, tz=timezone.utc),
         deck_folders=[bundled_decks_dir()],
+        locale=FixedLocale(SHOTS_LOCALE),
     )
 
 

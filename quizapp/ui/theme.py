@@ -15,64 +15,10 @@ from kivy.metrics import sp
 from kivy.properties import ColorProperty, NumericProperty, StringProperty
 from kivy.utils import get_color_from_hex
 
+from quizapp.core.palette import PALETTES
+
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 FONTS_DIR = ASSETS_DIR / "fonts"
-
-# Colours chosen for at least 4.5:1 contrast of text on its background in both palettes.
-PALETTES: dict[str, dict[str, str]] = {
-    "light": {
-        "background": "#F3F5F8",
-        "surface": "#FFFFFF",
-        "surface_alt": "#E3E8EF",
-        "border": "#C5CDD8",
-        "text": "#1A1E24",
-        "muted": "#535D69",
-        "primary": "#1D5DAA",
-        "primary_text": "#FFFFFF",
-        "bar": "#1D5DAA",
-        "bar_text": "#FFFFFF",
-        "danger": "#B0221A",
-        "danger_text": "#FFFFFF",
-        "selected": "#C9DDF6",
-        "right": "#1C6E2C",
-        "right_fill": "#CDEBD3",
-        "wrong": "#A81F17",
-        "wrong_fill": "#F6D2CF",
-        "new": "#1D5DAA",
-        "learning": "#B24A00",
-        "review": "#1C6E2C",
-        "young": "#6FBF7A",
-        "mature": "#1C6E2C",
-        "suspended": "#C7A500",
-        "buried": "#8A8F96",
-    },
-    "dark": {
-        "background": "#121418",
-        "surface": "#1D2127",
-        "surface_alt": "#2B3139",
-        "border": "#3D4550",
-        "text": "#ECEFF3",
-        "muted": "#A9B2BD",
-        "primary": "#6EA8F0",
-        "primary_text": "#0B1522",
-        "bar": "#1C2A3C",
-        "bar_text": "#ECEFF3",
-        "danger": "#E5534B",
-        "danger_text": "#190605",
-        "selected": "#23446B",
-        "right": "#7BD08A",
-        "right_fill": "#1E4427",
-        "wrong": "#FF8A80",
-        "wrong_fill": "#5A1F1B",
-        "new": "#6EA8F0",
-        "learning": "#FFA64D",
-        "review": "#7BD08A",
-        "young": "#4F9A5B",
-        "mature": "#8FE09C",
-        "suspended": "#E0C23C",
-        "buried": "#7D848D",
-    },
-}
 
 # Text sizes in sp at a font scale of 1.
 TEXT_SIZES = {"font_small": 13, "font_body": 16, "font_large": 20, "font_title": 18, "font_huge": 52}

@@ -9,6 +9,7 @@ folder, by `make_generated`: never commit them.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import io
@@ -49,6 +50,37 @@ def manifest_for(entries: dict[str, bytes], **changes: object) -> bytes:
     return json.dumps(document, indent=2).encode()  # ASCII: a lone surrogate stays a JSON escape
 
 
+# Fixed keys, so the signed files come out byte for byte the same (Ed25519 signing is deterministic).
+TEACHER_SEED = bytes(range(32))
+FORGER_SEED = bytes(range(32, 64))
+
+
+def signed_manifest(entries: dict[str, bytes], *, signer: bytes = TEACHER_SEED, claimed: bytes | None = None) -> dict[str, object]:
+    """A format-2 manifest for `entries`, signed by `signer` but naming `claimed`'s key (default:
+    the signer's), written here independently of quizapp: a cross-check of the wire format."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    public = Ed25519PrivateKey.from_private_bytes(claimed or signer).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    document = {**json.loads(manifest_for(entries, format=2)), "publisher_key": b64(public)}
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    signature = Ed25519PrivateKey.from_private_bytes(signer).sign(b"quizapp signed bundle manifest\n" + canonical)
+    return {**document, "signature": b64(signature)}
+
+
+def tampered_bundle() -> bytes:
+    """The teacher's signed bundle with false advice swapped in and the manifest's hashes fixed to
+    match it: everything checks out except the signature."""
+    deck = DECK.encode()
+    forged = DECK.replace("Back one", "Let them sleep it off; do not call anyone").encode()
+    manifest = signed_manifest({"small.yaml": deck})
+    manifest["files"] = json.loads(manifest_for({"small.yaml": forged}))["files"]
+    return bundle({"small.yaml": forged}, manifest=json.dumps(manifest, indent=2).encode())
+
+
 def zip_bytes(entries: Sequence[tuple[str | zipfile.ZipInfo, bytes]], method: int = zipfile.ZIP_DEFLATED) -> bytes:
     out = io.BytesIO()
     with warnings.catch_warnings():
@@ -70,6 +102,23 @@ def bundle(entries: dict[str, bytes], *, manifest: bytes | None = None, extra: S
 def deck_bundle(deck_yaml: bytes) -> bytes:
     """A correct bundle around a (hostile) deck file: only the deck loader stands in the way."""
     return bundle({"small.yaml": deck_yaml})
+
+
+# A forged update of the bundled overdose deck: a version far higher than any bundled one, telling the learner to do
+# the opposite of the first step. No file from outside may replace a bundled deck.
+FORGED_OVERDOSE = """\
+format: 1
+deck: {id: overdose-response, version: 99, title: Overdose response}
+sources: [{id: m0, title: Page, publisher: Publisher}]
+cards:
+  - {id: od-call-first, type: basic, front: Someone has overdosed. What is the first thing to do?, back: Let them sleep it off; do not call anyone., source: m0}
+"""
+
+
+def forged_bundle() -> bytes:
+    deck = FORGED_OVERDOSE.encode()
+    manifest = manifest_for({"overdose-response.yaml": deck}, deck_id="overdose-response", version=99, title="Overdose response")
+    return bundle({"overdose-response.yaml": deck}, manifest=manifest)
 
 
 def symlink(name: str) -> zipfile.ZipInfo:
@@ -157,20 +206,27 @@ def small_files() -> dict[str, Callable[[], bytes]]:
     return {
         # YAML decks (deck loader; also Quizlet/CSV text, and inside a bundle)
         "billion-laughs.yaml": billion_laughs,
+        # Provenance: a file claiming a bundled deck's id
+        "forged-overdose.quizdeck": forged_bundle,
         "python-tags.yaml": python_tags,
         "deep-nesting.yaml": deep_yaml,
         "deep-nesting-block.yaml": deep_block_yaml,
         "invalid-utf8.yaml": lambda: invalid_utf8_text("yaml"),
         "long-image-name.yaml": long_image_name_yaml,
         "lone-surrogate.yaml": lambda: DECK.replace("Back two", '"Back \\ud800 two"').encode(),
+        "control-title.yaml": lambda: DECK.replace("title: Small deck}", 'title: "Small \\e[2J\\u202ekced"}').encode(),
         # Text for the spreadsheet importers
         "invalid-utf8.csv": lambda: invalid_utf8_text("csv"),
         "invalid-utf8.txt": lambda: invalid_utf8_text("txt"),
+        "nul.csv": lambda: b"id,front,back\nq1,Naloxone,Reverses opioids\nq2,Fentanyl,A strong\x00opioid\n",
+        "nul.txt": lambda: b"Naloxone\tReverses opioids\nFentanyl\tA strong\x00opioid\n",
         # JSON (feed index, class report, and a bundle's manifest)
         "deep-nesting.json": deep_json,
         "duplicate-keys.json": lambda: b'{"format": 1, "format": 1, "generated": "2025-03-01T09:00:00+00:00", "decks": []}',
         "lone-surrogate.json": lambda: b'{"format": 1, "deck_id": "small", "nickname": "\\ud800", "generated": "\\udfff", "decks": [], "cards": []}',
         "huge-number.json": lambda: b'{"format": ' + b"9" * 5000 + b"}",
+        "report-bidi-nickname.json": lambda: b'{"format": 2, "deck_id": "small", "nickname": "\\u202eanA\\u001b[2J", "learner": "' + b"a" * 32 + b'", "cards": []}',
+        "report-forged-counts.json": lambda: b'{"format": 2, "deck_id": "small", "nickname": "Ana", "learner": "' + b"a" * 32 + b'", "cards": [{"card": "b1", "sibling": 0, "reviews": 1, "lapses": 9, "retrievability": 0.5}]}',
         # Bundles (bundle import; the zip-level ones also as .apkg)
         "not-a-zip.quizdeck": lambda: b"this is a text file wearing a .quizdeck name\n" * 20,
         "truncated.quizdeck": lambda: good[: len(good) // 2],
@@ -188,6 +244,9 @@ def small_files() -> dict[str, Callable[[], bytes]]:
         "long-image-name.quizdeck": lambda: bundle({"small.yaml": long_image.encode(), long_name: PICTURE}),
         "deep-manifest.quizdeck": lambda: bundle({"small.yaml": deck}, manifest=deep_json()),
         "surrogate-manifest.quizdeck": lambda: bundle({"small.yaml": deck}, manifest=manifest_for({"small.yaml": deck}, title="\ud800")),
+        "tampered-manifest.quizdeck": tampered_bundle,
+        "bad-signature.quizdeck": lambda: bundle({"small.yaml": deck}, manifest=json.dumps(signed_manifest({"small.yaml": deck}, signer=FORGER_SEED, claimed=TEACHER_SEED)).encode()),
+        "malformed-signature.quizdeck": lambda: bundle({"small.yaml": deck}, manifest=json.dumps({**signed_manifest({"small.yaml": deck}), "signature": "c2lnbmVk"}).encode()),
         # Anki packages, refused at the zip layer
         "zip-slip.apkg": lambda: zip_bytes([*APKG_STUB, ("../../collection.anki21", b"x")]),
         "absolute-path.apkg": lambda: zip_bytes([*APKG_STUB, ("/tmp/0", b"x")]),
@@ -304,6 +363,55 @@ def _zstd_members(package: str) -> dict[str, Callable[[bytes], bytes]]:
     return {"compress": zstandard.compress, "decompress": lambda data: zstandard.ZstdDecompressor().decompress(data, max_output_size=2**26)}
 
 
+def _generated_column() -> bytes:
+    """The legacy reference package whose `notes.flds` is a generated column: an expression SQLite
+    evaluates on every read of it (a 200 MB string per note here)."""
+    columns = "id, guid, mid, mod, usn, tags, sfld, csum, flags, data"
+    return _edited_anki(
+        "reference-legacy.apkg",
+        "collection.anki21",
+        ("ALTER TABLE notes RENAME TO old_notes", ()),
+        (
+            ("CREATE TABLE notes (id integer PRIMARY KEY, guid text NOT NULL, mid integer NOT NULL, mod integer NOT NULL, usn integer NOT NULL, "
+            "tags text NOT NULL, flds text GENERATED ALWAYS AS (hex(zeroblob(100000000))) VIRTUAL, sfld integer NOT NULL, "
+            "csum integer NOT NULL, flags integer NOT NULL, data text NOT NULL)"),
+            (),
+        ),
+        (f"INSERT INTO notes ({columns}) SELECT {columns} FROM old_notes", ()),
+        ("DROP TABLE old_notes", ()),
+    )
+
+
+def empty_notes(count: int) -> bytes:
+    """The legacy reference package with `count` more notes, each empty, and no cards."""
+    return _edited_anki(
+        "reference-legacy.apkg",
+        "collection.anki21",
+        (
+            ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+            "INSERT INTO notes SELECT 2000000000000 + i, 'g' || i, (SELECT mid FROM notes LIMIT 1), 0, 0, '', '', '', 0, 0, '' FROM n"),
+            (count,),
+        ),
+    )
+
+
+def many_cards_yaml(cards: int) -> bytes:
+    """A deck file of `cards` tiny basic cards, one per line (120,000 make 7 MB)."""
+    head = "format: 1\ndeck: {id: many, version: 1, title: Many cards}\ncards:\n"
+    return (head + "".join(f"- {{id: c{n}, type: basic, front: f{n}, back: b{n}}}\n" for n in range(cards))).encode()
+
+
+def one_line_yaml(cards: int) -> bytes:
+    """A deck file written as one flow mapping on a single line (170,000 cards make 7 MB)."""
+    items = ",".join(f"{{id: c{n}, type: basic, front: f, back: b}}" for n in range(cards))
+    return ("{format: 1, deck: {id: one-line, version: 1, title: One line}, cards: [" + items + "]}").encode()
+
+
+def many_rows_txt(rows: int) -> bytes:
+    """Quizlet text of `rows` term/definition rows."""
+    return "".join(f"term {n}\tmeaning {n}\n" for n in range(rows)).encode()
+
+
 def generated_files() -> dict[str, Callable[[], bytes]]:
     """Made at test time (big, or derived from the Anki reference packages)."""
     first_note = "UPDATE notes SET flds = ? || char(31) || 'back' WHERE id = (SELECT min(id) FROM notes)"
@@ -331,6 +439,13 @@ def generated_files() -> dict[str, Callable[[], bytes]]:
         "zip-bomb-overlap.apkg": lambda: raw_zip([*_bomb_entries("0", 400 * 2**20), _meta(2), ("collection.anki21", b"x", 0, 1, zlib.crc32(b"x"))], overlap=6),
         "zip-bomb-lying.apkg": lambda: raw_zip([_meta(2), ("collection.anki21", _lying()[0], zipfile.ZIP_DEFLATED, 4096, _lying()[1])]),
         "zstd-bomb.apkg": lambda: zip_bytes([("meta", b"\x08\x03"), ("collection.anki21b", _zstd_bomb())], zipfile.ZIP_STORED),
+        # Costly to read, small to send: a generated column; more rows or values than we hold
+        "generated-column.apkg": _generated_column,
+        "many-notes.apkg": lambda: empty_notes(150_000),
+        "many-cards.yaml": lambda: many_cards_yaml(120_000),
+        "one-line.yaml": lambda: one_line_yaml(170_000),
+        "many-rows.txt": lambda: many_rows_txt(300_000),
+        "many-columns.csv": lambda: ",".join(f"c{n}" for n in range(100_000)).encode() + b"\nq1,Front,Back\n",
     }
 
 

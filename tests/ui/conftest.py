@@ -22,6 +22,7 @@ from ui_driver import Driver
 from quizapp.core.collection import Collection
 from quizapp.core.days import FixedClock
 from quizapp.ui.app import QuizApp
+from quizapp.ui.system_locale import FixedLocale
 
 # Noon UTC, far from the 04:00 rollover.
 START = datetime(2025, 3, 3, 12, 0, tzinfo=timezone.utc)
@@ -74,7 +75,8 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def start_app(data_dir: Path, deck_dir: Path, clock: FixedClock) -> Iterator[Callable[..., Driver]]:
     """Start the app; a second call quits the first app and starts it again (a restart).
-    `deck_folders=None` reads the decks from where the app does by default."""
+    `deck_folders=None` reads the decks from where the app does by default. The system locale is
+    en_US.UTF-8 whatever the machine's, unless a test gives `locale`."""
     drivers: list[Driver] = []
 
     def start(wait_for_opening: bool = True, **kwargs: Any) -> Driver:
@@ -83,7 +85,7 @@ def start_app(data_dir: Path, deck_dir: Path, clock: FixedClock) -> Iterator[Cal
         app = QuizApp(
             data_dir=data_dir,
             collection_factory=lambda directory: Collection.open(directory, clock=clock, tz=timezone.utc),
-            **{"deck_folders": [deck_dir], **kwargs},
+            **{"deck_folders": [deck_dir], "locale": FixedLocale("en_US.UTF-8"), **kwargs},
         )
         app._run_prepare()
         if wait_for_opening:  # a loaded machine may take over OPENING_PATIENCE_S to open the database

@@ -6,6 +6,7 @@ touches the file, and offers Try again where that can help. "Get help now" is on
 from __future__ import annotations
 
 import gc
+import shutil
 import sqlite3
 import threading
 import time
@@ -14,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kivy.base import ExceptionManager
 from kivy.clock import Clock
+from sqlite_faults import SQLITE_IOERR_WRITE, FailingConnection
 from ui_driver import Driver, check_layout, damage_progress, deck_panel, texts
 
 from quizapp.core import backup, store
 from quizapp.core.collection import Collection
 from quizapp.core.days import FixedClock
-from quizapp.core.errors import BusyStoreError, StoreError
+from quizapp.core.errors import BusyStoreError, StorageError, StoreError
 from quizapp.core.store import DB_NAME, SCHEMA_VERSION
 from quizapp.ui import app as app_module
 from quizapp.ui.headless import pump, run_until
@@ -323,3 +326,61 @@ def test_an_unforeseen_error_while_opening_is_never_taken_for_damage(start_app: 
     ui.tap(recovery.ids.try_again_button)
     run_until(lambda: ui.app.stack == ("home",) and not ui.app.loading)
     assert not kept_aside(data_dir)
+
+
+# -- failures while the app runs, and what the app does to keep every answer ----------------------
+
+
+def test_a_disk_that_fails_as_an_answer_is_saved_is_a_notice_and_the_app_carries_on(ui: Driver) -> None:
+    ui.tap(deck_panel(ui, "basics").ids.study)
+    study = ui.screen
+    ui.tap(study.action_buttons["reveal"])
+    store_of = ui.app.collection.store
+    failing = FailingConnection(store_of.db, "COMMIT", SQLITE_IOERR_WRITE)
+    store_of.db = failing  # type: ignore[assignment]
+    with pytest.raises(StorageError) as raised:
+        ui.tap(study.action_buttons["good"])
+    # What Kivy's event loop does with an exception from a tap: this one is handled, not fatal.
+    assert ExceptionManager.handle_exception(raised.value) == ExceptionManager.PASS
+    run_until(lambda: ui.app.stack == ("home",))
+    shown = notice_text(ui)
+    assert "storage is full or failing (disk I/O error). The last change was not saved" in shown
+    assert any("Free some space" in text for text in texts(ui.screen.ids.content))
+    assert ui.app.collection.card_state(B1).reps == 0  # not half saved
+
+    failing.failing = False  # space was freed: studying goes on
+    ui.tap(deck_panel(ui, "basics").ids.study)
+    ui.tap(ui.screen.action_buttons["reveal"])
+    ui.tap(ui.screen.action_buttons["good"])
+    assert ui.app.collection.card_state(B1).reps == 1
+    assert ExceptionManager.handle_exception(RuntimeError("a bug")) == ExceptionManager.RAISE  # bugs are not hidden
+
+
+def test_going_to_the_background_folds_the_answers_into_the_database_file(ui: Driver, data_dir: Path, tmp_path: Path) -> None:
+    ui.tap(deck_panel(ui, "basics").ids.study)
+    ui.tap(ui.screen.action_buttons["reveal"])
+    ui.tap(ui.screen.action_buttons["good"])
+    wal = data_dir / f"{DB_NAME}-wal"
+    assert wal.stat().st_size > 0
+    assert ui.app.on_pause() is True  # Android: the app goes to the background
+    assert wal.stat().st_size == 0
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copyfile(data_dir / DB_NAME, copy / DB_NAME)  # what a copy without the -wal file holds
+    with Collection.open(copy) as copied:
+        assert copied.card_state(B1).reps == 1
+
+
+def test_a_database_older_than_the_answers_already_saved_is_a_notice_at_start(
+    start_app: Callable[..., Driver], data_dir: Path
+) -> None:
+    start_app().stop()
+    old = (data_dir / DB_NAME).read_bytes()
+    ui = start_app()
+    assert ui.app.notices == []
+    ui.app.collection.answer(B1, 3)
+    ui.stop()
+    (data_dir / DB_NAME).write_bytes(old)  # a copy from before that answer put back
+    ui = start_app()
+    assert "is older than your progress: it lacks the answers saved up to" in notice_text(ui)
+    assert any("older than your progress" in text for text in texts(ui.screen.ids.content))

@@ -22,6 +22,7 @@ from quizapp.core.store import DB_NAME
 from quizapp.ui.app import QuizApp
 from quizapp.ui.headless import pump, run_until
 from quizapp.ui.screenshots import response_for
+from quizapp.ui.tasks import TaskScreen
 from quizapp.ui.widgets import AppScreen
 
 KEY_ESC, KEY_ENTER, KEY_SPACE = 27, 13, 32
@@ -137,6 +138,18 @@ def check_layout(screen: Widget) -> None:
             assert widget.texture_size[0] <= widget.width + 1, f"{name} does not wrap: {widget.texture_size} in {widget.size}"
 
 
+def finish(screen: TaskScreen, *tasks: str) -> None:
+    """Wait for a screen's worker threads (the frames keep running meanwhile)."""
+    run_until(lambda: not set(tasks) & set(screen.busy), timeout=15)
+    pump(3)
+
+
+def status(screen: TaskScreen, task: str) -> tuple[str, bool]:
+    """What a task's status label says, and whether it says it as an error."""
+    label = screen.ids[f"{task}_status"]
+    return label.text, label.error
+
+
 def texts(widget: Widget) -> list[str]:
     """Every text shown in the widget and its descendants."""
     return [text for child in widget.walk() if isinstance(text := getattr(child, "text", None), str) and text]
@@ -166,7 +179,8 @@ ROUTES: dict[str, Callable[[Driver], None]] = {
     "browse": lambda ui: ui.tap(ui.screen.ids.browse_button),
     "settings": lambda ui: ui.tap(ui.screen.ids.settings_button),
     "help": lambda ui: ui.tap(ui.screen.ids.top_bar.ids.help_button),
-    "classroom": lambda ui: ui.tap(ui.screen.ids.share_button),
+    "import": lambda ui: ui.tap(ui.screen.ids.import_button),
+    "share": lambda ui: ui.tap(ui.screen.ids.share_button),
 }
 
 

@@ -13,7 +13,11 @@ from kivy.properties import (
 )
 
 from quizapp.core.errors import DeckFileError
+from quizapp.core.settings import DEFAULTS
 from quizapp.ui.widgets import AppScreen, load_kv_once
+
+# The region chooser's first entry: no region of one's own, "Get help now" follows the device.
+AUTOMATIC_REGION = "Automatic (from this device's settings)"
 
 
 def as_percent(value: float) -> str:
@@ -29,28 +33,44 @@ def as_count(value: float) -> str:
 
 
 class SettingsScreen(AppScreen):
-    theme_name = StringProperty("light")
-    font_scale = NumericProperty(1.0)
-    region_name = StringProperty()
+    """Shows the learner's settings (`prepare` reads them); the steppers' limits are core's."""
+
+    theme_name = StringProperty(DEFAULTS.theme)
+    font_scale = NumericProperty(DEFAULTS.font_scale)
+    region_name = StringProperty()  # the chooser's text: a region's name or AUTOMATIC_REGION
     region_names = ListProperty()
-    desired_retention = NumericProperty(0.9)
-    new_per_day = NumericProperty(20)
-    reviews_per_day = NumericProperty(200)
-    rollover_hour = NumericProperty(4)
-    quiz_counts_as_review = BooleanProperty(False)
+    region_detail = StringProperty()  # with Automatic: the region the device's locale gives, if any
+    desired_retention = NumericProperty(DEFAULTS.desired_retention)
+    new_per_day = NumericProperty(DEFAULTS.new_per_day)
+    reviews_per_day = NumericProperty(DEFAULTS.reviews_per_day)
+    rollover_hour = NumericProperty(DEFAULTS.rollover_hour)
+    quiz_counts_as_review = BooleanProperty(DEFAULTS.quiz_counts_as_review)
 
     def prepare(self, **_params: Any) -> None:
         settings = self.app.settings
         for name in ("font_scale", "desired_retention", "new_per_day", "reviews_per_day", "rollover_hour", "quiz_counts_as_review"):
             setattr(self, name, getattr(settings, name))
         self.theme_name = settings.theme
+        self.show_region()
+
+    def show_region(self) -> None:
+        """The emergency region as it stands: the learner's choice, or Automatic and what the
+        device's settings give ("" in the setting means Automatic)."""
         try:
-            content = self.app.help_content()
+            content, shown = self.app.help_content(), self.app.help_region()
         except DeckFileError:  # the help screen says so; here the region list is just empty
-            self.region_names, self.region_name = [], settings.region
+            self.region_names, self.region_name, self.region_detail = [], self.app.settings.region, ""
             return
-        self.region_names = [region.name for region in content.regions]
-        self.region_name = content.region(settings.region).name
+        self.region_names = [AUTOMATIC_REGION, *(region.name for region in content.regions)]
+        if self.app.settings.region:
+            self.region_name, self.region_detail = (shown.name if shown else ""), ""
+            return
+        self.region_name = AUTOMATIC_REGION
+        self.region_detail = (
+            f"This device's settings give {shown.name}."
+            if shown
+            else 'This device\'s settings name no region in the list, so "Get help now" says to call your local emergency number.'
+        )
 
     def change(self, name: str, value: Any) -> None:
         """Save one setting; the screen then shows what was saved."""
@@ -58,10 +78,13 @@ class SettingsScreen(AppScreen):
         setattr(self, "theme_name" if name == "theme" else name, getattr(settings, name))
 
     def choose_region(self, name: str) -> None:
+        """Keep a region chosen by its name, or Automatic (""); the chooser's current text
+        changes nothing."""
+        if name == self.region_name or name not in self.region_names:
+            return
         region = self.app.help_content().region(name)
-        if region.id != self.app.settings.region:
-            self.change("region", region.id)
-            self.region_name = region.name
+        self.app.change_settings(region=region.id if region else "")
+        self.show_region()
 
 
 load_kv_once(__file__)
