@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.factory import Factory
 from kivy.lang import Builder
@@ -94,40 +93,43 @@ class Page(BoxLayout):
     keeps a readable width in the middle."""
 
 
-# How long after a verdict appears its page may still grow (labels measure their text on the
-# next frames) and be scrolled again to keep the verdict at the top.
-_SETTLE_SECONDS = 0.5
-
-
-def scroll_to_top_of(scroll: ScrollView, widget: Widget, padding: float = dp(8), *, only_if_hidden: bool = False) -> None:
+def scroll_to_top_of(scroll: ScrollView, widget: Widget, padding: float = dp(8)) -> None:
     """Scroll so that `widget` (inside the scroll's page) stands at the top of the visible part,
-    with what follows it below, or as near the top as the page allows; with `only_if_hidden`,
-    only when its top is out of view.
+    with what follows it below, or as near the top as the page allows.
 
     Used for a verdict after Check: the learner's eye goes to the verdict and the right answer
     under it, not to the controls they have just used. Labels get their heights over the next
-    frames, so the scroll is applied again while the page settles.
+    frames, so the scroll is applied again while the page grows, until the learner scrolls.
     """
     page = scroll.children[0] if scroll.children else None
     if page is None:
         return
 
     def apply(*_args: Any) -> None:
-        if widget.parent is None:
+        if widget.parent is None:  # the next card: this one's scroll is no longer wanted
+            stop()
             return
         room = page.height - scroll.height
         if room <= 0:
             return
         # Page and its boxes are not relative layouts: the widget's coordinates are the page's.
         offset = max(0.0, page.top - widget.top - padding)
-        shown_from = (1 - scroll.scroll_y) * room  # the page's top edge down to the view's top
-        if only_if_hidden and shown_from <= offset + padding <= shown_from + scroll.height:
-            return
         scroll.scroll_y = max(0.0, min(1.0, 1 - offset / room))
 
+    def stop(*_args: Any) -> None:
+        page.funbind("height", apply)
+        widget.funbind("y", apply)
+        scroll.funbind("height", apply)
+        scroll.funbind("on_scroll_move", stop)
+
+    # Labels measure their text over the next frames, the page grows and its layout then moves
+    # the widget, and the view shrinks as the rating buttons take their room: follow all three
+    # until the learner scrolls themselves, or the widget leaves the page.
     page.fbind("height", apply)
+    widget.fbind("y", apply)
+    scroll.fbind("height", apply)
+    scroll.fbind("on_scroll_move", stop)  # a drag; a tap also starts a "scroll", so not that
     apply()
-    Clock.schedule_once(lambda _dt: (apply(), page.funbind("height", apply)), _SETTLE_SECONDS)
 
 
 class TopBar(BoxLayout):

@@ -169,10 +169,9 @@ class StudyScreen(AppScreen):
             area.add_widget(Factory.Muted(text=text) if role == "muted" else WrapLabel(text=text, bold=role == "answer", markup=role == "markup"))
         labels = self.session.button_labels()
         self.set_actions({RATING_NAMES[rating].lower(): self._rating_button(rating, labels[rating]) for rating in Rating})
-        # After answering with a widget the verdict and the right answer sit below the controls:
-        # bring them to the top. A plain card's answer follows its prompt, which stays in view
-        # unless the answer would otherwise start below the fold.
-        scroll_to_top_of(self.ids.scroll, divider, only_if_hidden=widget is None)
+        # The verdict and the right answer (below the controls of a card answered with a widget,
+        # below a long prompt otherwise) come to the top; the prompt is a scroll up.
+        scroll_to_top_of(self.ids.scroll, divider)
 
     def _answer_parts(self, card: StudyCard) -> list[tuple[str, str]]:
         """(text, role) lines of the answer side below the prompt."""
