@@ -23,6 +23,7 @@ well (too few distinct options) is skipped for that kind.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -113,10 +114,24 @@ class Question:
         if self.kind is QuestionKind.ORDER:
             return "\n".join(f"{i}. {step}" for i, step in enumerate(self.right, 1))
         if self.kind is QuestionKind.MATCH:
-            return "\n".join(f"{item} → {option}" for item, option in self.pairs)
+            right = dict(self.pairs)  # in the order the items are shown
+            return "\n".join(f"{item} → {right[item]}" for item in self.items)
         if self.kind is QuestionKind.TYPEIN:
             return self.right[0]
         return "; ".join(self.right)
+
+    def response_text(self, response: Any) -> str:
+        """A response as text, laid out like `right_answer_text`, so the two can stand side by side."""
+        if self.kind is QuestionKind.TRUEFALSE:
+            return "True" if response is True else "False" if response is False else "(no answer)"
+        if self.kind is QuestionKind.ORDER:
+            return "\n".join(f"{i}. {step}" for i, step in enumerate(response, 1)) or "(no answer)"
+        if self.kind is QuestionKind.MATCH:
+            given = dict(response)
+            return "\n".join(f"{item} → {given.get(item, '?')}" for item in self.items)
+        if self.kind is QuestionKind.CHOICE and not isinstance(response, str):
+            return "; ".join(response) or "(nothing picked)"
+        return str(response).strip() or "(nothing typed)"
 
     def reshuffled(self, rng: random.Random) -> Question:
         """The same question with its options (and match items) in a new order."""
@@ -166,6 +181,7 @@ class Feedback:
     explanation: str
     typed: TypedResult | None = None  # typein only: the difference to highlight
     counted_as_review: bool = False  # the answer also rated the card in the schedule
+    given_answer: str = ""  # what the learner answered, as text (for the results' mistakes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -174,6 +190,7 @@ class Feedback:
             "explanation": self.explanation,
             "typed": self.typed.to_dict() if self.typed else None,
             "counted_as_review": self.counted_as_review,
+            "given_answer": self.given_answer,
         }
 
     @classmethod
@@ -185,6 +202,7 @@ class Feedback:
             explanation=data["explanation"],
             typed=TypedResult.from_dict(typed) if typed else None,
             counted_as_review=data.get("counted_as_review", False),
+            given_answer=data.get("given_answer", ""),
         )
 
 
@@ -245,7 +263,7 @@ class Quiz:
         typed = check_typed(response, question.right) if question.kind is QuestionKind.TYPEIN else None
         correct = typed.correct if typed else question.check(response)
         counted = self._rate_if_counted(question.key, correct)
-        feedback = Feedback(correct, question.right_answer_text(), question.explanation, typed, counted)
+        feedback = Feedback(correct, question.right_answer_text(), question.explanation, typed, counted, question.response_text(response))
         self._feedback[index] = feedback
         return feedback
 
@@ -265,7 +283,11 @@ class Quiz:
 
     def mistakes(self) -> list[Question]:
         """The questions answered wrongly, in quiz order."""
-        return [q for i, q in enumerate(self.questions) if i in self._feedback and not self._feedback[i].correct]
+        return [question for question, _feedback in self.mistakes_with_feedback()]
+
+    def mistakes_with_feedback(self) -> list[tuple[Question, Feedback]]:
+        """The questions answered wrongly with the feedback each got, in quiz order."""
+        return [(q, self._feedback[i]) for i, q in enumerate(self.questions) if i in self._feedback and not self._feedback[i].correct]
 
     def review_mistakes(self) -> Quiz:
         """A new quiz of the missed questions, in a new order with their options reshuffled."""
@@ -341,6 +363,30 @@ class _PoolAnswer:
     card_id: str
     text: str
     tags: frozenset[str]
+    kind: tuple[str, str]  # see _answer_kind: only an answer of the same kind is offered
+
+
+_QUESTION_WORD = re.compile(r"\b(why|how many|how much|how long|how|when|where|who|which|what)\b")
+
+
+def _answer_kind(prompt: str, answer: str) -> tuple[str, str]:
+    """What kind of answer this is: the question word it answers ("" when the prompt has none)
+    and its shape (a number, a term, a sentence)."""
+    match = _QUESTION_WORD.search(prompt.lower())
+    word = match.group(1) if match else ""
+    shape = "number" if any(ch.isdigit() for ch in answer) else "sentence" if len(answer.split()) > 4 else "term"
+    return ("what" if word == "which" else word, shape)
+
+
+def _kind_fit(kind: tuple[str, str], other: tuple[str, str]) -> int:
+    """How well an answer of kind `other` serves as a wrong option where `kind` is right: 2 the
+    same kind, 1 close, 0 never. A reason is never offered for a question asking for an action,
+    nor a number where a name is asked: such options are ruled out without knowing the material,
+    so they test nothing."""
+    (word, shape), (other_word, other_shape) = kind, other
+    if (word and other_word and word != other_word) or (shape == "number") != (other_shape == "number"):
+        return 0
+    return 2 if kind == other else 1
 
 
 @dataclass
@@ -355,11 +401,11 @@ def _deck_pools(deck: Deck) -> _DeckPools:
         tags = frozenset(card.tags)
         body = card.body
         if isinstance(body, (Basic, Reverse)):
-            pools.backs.append(_PoolAnswer(card.id, body.back, tags))
+            pools.backs.append(_PoolAnswer(card.id, body.back, tags, _answer_kind(body.front, body.back)))
         elif isinstance(body, TypeIn):
-            pools.terms.append(_PoolAnswer(card.id, body.answers[0], tags))
+            pools.terms.append(_PoolAnswer(card.id, body.answers[0], tags, _answer_kind("", body.answers[0])))
         elif isinstance(body, Cloze):
-            pools.terms.extend(_PoolAnswer(card.id, d.text, tags) for d in cloze.deletions(body.text))
+            pools.terms.extend(_PoolAnswer(card.id, d.text, tags, _answer_kind("", d.text)) for d in cloze.deletions(body.text))
     return pools
 
 
@@ -464,14 +510,14 @@ class _Picker:
         if isinstance(body, Match):
             return _match(base, body, rng)
         if isinstance(body, (Basic, Reverse)):
-            wrong = _wrong_answers(entry.pools.backs, card, (body.back,), rng, GENERATED_WRONG_OPTIONS)
+            wrong = _wrong_answers(entry.pools.backs, card, (body.back,), _answer_kind(body.front, body.back), rng, GENERATED_WRONG_OPTIONS)
             if kind is QuestionKind.CHOICE:
                 return _choice(base, body.front, (body.back,), wrong, rng)
             return _quizlet_truefalse(base, body.front, body.back, wrong, rng)
         if isinstance(body, TypeIn):
             if kind is QuestionKind.TYPEIN:
                 return replace(base, prompt=body.question, right=body.answers)
-            wrong = _wrong_answers(entry.pools.terms, card, body.answers, rng, GENERATED_WRONG_OPTIONS)
+            wrong = _wrong_answers(entry.pools.terms, card, body.answers, _answer_kind("", body.answers[0]), rng, GENERATED_WRONG_OPTIONS)
             return _choice(base, body.question, body.answers[:1], wrong, rng)
         assert isinstance(body, Cloze)
         return _cloze(base, body, sibling, kind, entry.pools, card, rng)
@@ -525,21 +571,23 @@ def _cloze(
     base = replace(base, explanation=explanation)
     if kind is QuestionKind.TYPEIN:
         return replace(base, prompt=prompt, right=(hidden[0],))
-    wrong = _wrong_answers(pools.terms, card, hidden[:1], rng, GENERATED_WRONG_OPTIONS)
+    wrong = _wrong_answers(pools.terms, card, hidden[:1], _answer_kind("", hidden[0]), rng, GENERATED_WRONG_OPTIONS)
     return _choice(base, prompt, hidden[:1], wrong, rng)
 
 
-def _wrong_answers(pool: Sequence[_PoolAnswer], card: Card, right: Sequence[str], rng: random.Random, limit: int) -> list[str]:
-    """Up to `limit` distinct answers of other cards, none equal to a right one; same tag first."""
+def _wrong_answers(
+    pool: Sequence[_PoolAnswer], card: Card, right: Sequence[str], kind: tuple[str, str], rng: random.Random, limit: int
+) -> list[str]:
+    """Up to `limit` distinct answers of the same kind from other cards of the deck, none equal to
+    a right one; same tag first."""
     excluded = {normalize(text) for text in right}
     tags = frozenset(card.tags)
-    candidates = [a for a in pool if a.card_id != card.id and normalize(a.text) not in excluded]
-    same_tag = [a for a in candidates if a.tags & tags]
-    other = [a for a in candidates if not a.tags & tags]
-    rng.shuffle(same_tag)
-    rng.shuffle(other)
+    candidates = [a for a in pool if a.card_id != card.id and _kind_fit(kind, a.kind) and normalize(a.text) not in excluded]
+    rng.shuffle(candidates)
+    # The same kind of answer first, then the same tag; the shuffle orders the rest.
+    candidates.sort(key=lambda a: (-_kind_fit(kind, a.kind), not a.tags & tags))
     chosen: list[str] = []
-    for answer in same_tag + other:
+    for answer in candidates:
         key = normalize(answer.text)
         if key and key not in excluded:
             excluded.add(key)

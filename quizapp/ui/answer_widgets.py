@@ -34,6 +34,9 @@ from quizapp.ui.widgets import OptionButton, load_kv_once
 class AnswerWidget(BoxLayout):
     question: Question = ObjectProperty()
     answered = BooleanProperty(False)
+    # Whether a response is complete but not yet given (every step placed, every item matched,
+    # some options ticked): Enter then checks it, as the Check button would.
+    ready = BooleanProperty(False)
 
     __events__ = ("on_response",)
 
@@ -56,6 +59,21 @@ class AnswerWidget(BoxLayout):
     def show_result(self, typed: TypedResult | None = None) -> None:
         """Mark the response after checking (`typed` is the type-in verdict)."""
 
+    def check(self) -> None:
+        """Give the response collected so far (the Check button, or Enter while `ready`)."""
+
+    def on_answered(self, _widget: AnswerWidget, answered: bool) -> None:
+        if answered:
+            self.ready = False
+            # The controls for answering are spent: out of the way, so the verdict below moves up.
+            for name in self.spent_controls:
+                widget = self.ids.get(name)
+                if widget is not None and widget.parent is not None:
+                    widget.parent.remove_widget(widget)
+
+    # ids of the controls that only serve to answer, removed once the question is answered.
+    spent_controls: tuple[str, ...] = ()
+
     def on_response(self, response: Any) -> None:
         pass
 
@@ -75,8 +93,7 @@ class ChoiceAnswer(AnswerWidget):
             self.ids.options.add_widget(button)
         if self.question.multiple_answers:
             self.check_button = Factory.PrimaryButton(text="Check")
-            self.check_button.bind(on_release=lambda _button: self.check_selection())
-            self.bind(answered=self.check_button.setter("disabled"))
+            self.check_button.bind(on_release=lambda _button: self.check())
             self.add_widget(self.check_button)
 
     def _tapped(self, button: OptionButton) -> None:
@@ -87,14 +104,27 @@ class ChoiceAnswer(AnswerWidget):
             self.respond(button.label)
             return
         button.mark = "" if button.mark == "selected" else "selected"
+        self.ready = any(button.mark == "selected" for button in self.buttons.values())
 
-    def check_selection(self) -> None:
+    def check(self) -> None:
         self.respond(tuple(option for option, button in self.buttons.items() if button.mark == "selected"))
 
+    def on_answered(self, widget: AnswerWidget, answered: bool) -> None:
+        super().on_answered(widget, answered)
+        check_button = getattr(self, "check_button", None)
+        if answered and check_button is not None and check_button.parent is not None:
+            self.remove_widget(check_button)
+
     def show_result(self, typed: TypedResult | None = None) -> None:
+        # Each outcome has its own mark and words, not only its own colour: a right option the
+        # learner missed is not shown as if they had picked it.
+        picked_any = self.response is not None
         for option, button in self.buttons.items():
             picked = button.mark == "selected"
-            button.mark = "right" if option in self.question.right else ("wrong" if picked else "")
+            if option in self.question.right:
+                button.mark = "right" if picked or not picked_any or not self.question.multiple_answers else "missed"
+            else:
+                button.mark = "wrong" if picked else ""
 
 
 class TrueFalseAnswer(AnswerWidget):
@@ -212,7 +242,8 @@ class OrderAnswer(AnswerWidget):
         # Lay the rows out now, not next frame: the next move of the same drag measures them.
         placed_list.do_layout()
 
-    def on_answered(self, _widget: OrderAnswer, answered: bool) -> None:
+    def on_answered(self, widget: AnswerWidget, answered: bool) -> None:
+        super().on_answered(widget, answered)
         # Answered (or shown without answering, e.g. Space mid-drag): no more moving.
         if answered:
             self._end_drag()
@@ -266,8 +297,14 @@ class OrderAnswer(AnswerWidget):
             if row.mark == "selected":
                 row.mark = ""
 
-    def check_order(self) -> None:
-        self.respond(tuple(self.placed))
+    spent_controls = ("check", "remaining_hint")
+
+    def on_left(self, _widget: OrderAnswer, left: int) -> None:
+        self.ready = left == 0 and not self.answered
+
+    def check(self) -> None:
+        if self.left == 0:
+            self.respond(tuple(self.placed))
 
     def show_result(self, typed: TypedResult | None = None) -> None:
         for row, step, right in zip(self.rows, self.placed, self.question.right):
@@ -279,14 +316,20 @@ class MatchAnswer(AnswerWidget):
 
     chosen = ObjectProperty({})
     current = ObjectProperty(None, allownone=True)
+    spent_controls = ("choices_heading", "choice_list", "check")
 
     def build(self) -> None:
         self.chosen = {}
         self.item_buttons = {item: _option(item, lambda _b, item=item: self.select(item)) for item in self.question.items}
         for button in self.item_buttons.values():
             self.ids.item_list.add_widget(button)
-        for option in self.question.options:
-            self.ids.choice_list.add_widget(_option(option, lambda _b, option=option: self.assign(option)))
+        self.choice_buttons = {option: _option(option, lambda _b, option=option: self.assign(option)) for option in self.question.options}
+        for button in self.choice_buttons.values():
+            self.ids.choice_list.add_widget(button)
+        # Dimming a used choice helps only where each choice goes with one item; where a choice
+        # fits several items (sorting into classes), it must stay as inviting as the others.
+        answers = [option for _, option in self.question.pairs]
+        self.choices_used_once = len(set(answers)) == len(answers)
         self.select(self.question.items[0])
 
     def select(self, item: str) -> None:
@@ -305,14 +348,25 @@ class MatchAnswer(AnswerWidget):
         for item, button in self.item_buttons.items():
             button.label = f"{item}  →  {self.chosen.get(item, '?')}"
             button.mark = "selected" if item == self.current else ""
+        used = set(self.chosen.values()) if self.choices_used_once else set()
+        for option, button in self.choice_buttons.items():
+            button.mark = "used" if option in used else ""
+        self.ready = len(self.chosen) == len(self.question.items)
 
-    def check_matches(self) -> None:
-        self.respond(dict(self.chosen))
+    def check(self) -> None:
+        if len(self.chosen) == len(self.question.items):
+            self.respond(dict(self.chosen))
 
     def show_result(self, typed: TypedResult | None = None) -> None:
         right = dict(self.question.pairs)
         for item, button in self.item_buttons.items():
-            button.mark = "right" if self.chosen.get(item) == right[item] else "wrong"
+            if self.response is None:  # shown without answering: the right pairs, marked as nobody's mistake
+                button.label, button.mark = f"{item}  →  {right[item]}", ""
+            elif self.chosen.get(item) == right[item]:
+                button.mark = "right"
+            else:
+                button.label = f"{item}  →  {self.chosen.get(item, '?')}   (right: {right[item]})"
+                button.mark = "wrong"
 
 
 ANSWER_WIDGETS: dict[QuestionKind, type[AnswerWidget]] = {

@@ -254,18 +254,18 @@ def answer_with_widget(widget: Any, right: bool) -> None:
         for option in response:
             widget.buttons[option].trigger_action(0)
         if widget.question.multiple_answers:
-            widget.check_selection()
+            widget.check()
     elif kind is QuestionKind.TRUEFALSE:
         widget.respond_bool(response)
     elif kind is QuestionKind.ORDER:
         for step in response:
             widget.place(step)
-        widget.check_order()
+        widget.check()
     elif kind is QuestionKind.MATCH:
         for item in widget.question.items:
             widget.select(item)
             widget.assign(response[item])
-        widget.check_matches()
+        widget.check()
     else:
         widget.ids.field.text = response
         widget.submit()

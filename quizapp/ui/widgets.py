@@ -24,6 +24,7 @@ from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.spinner import Spinner
 from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
@@ -62,7 +63,9 @@ class OptionButton(AppButton):
     """An answer option; after checking it shows whether it was right, with a mark and a colour."""
 
     label = StringProperty()
-    mark = OptionProperty("", options=["", "selected", "right", "wrong"])
+    # right / wrong: what the learner picked, checked; missed: a right option they did not pick;
+    # used: a match choice already given to an item.
+    mark = OptionProperty("", options=["", "selected", "right", "wrong", "missed", "used"])
 
 
 class AppSpinner(Spinner):
@@ -88,6 +91,45 @@ class Panel(BoxLayout):
 class Page(BoxLayout):
     """The scrolling column of a screen, as tall as its content; on wide windows the column
     keeps a readable width in the middle."""
+
+
+def scroll_to_top_of(scroll: ScrollView, widget: Widget, padding: float = dp(8)) -> None:
+    """Scroll so that `widget` (inside the scroll's page) stands at the top of the visible part,
+    with what follows it below, or as near the top as the page allows.
+
+    Used for a verdict after Check: the learner's eye goes to the verdict and the right answer
+    under it, not to the controls they have just used. Labels get their heights over the next
+    frames, so the scroll is applied again while the page grows, until the learner scrolls.
+    """
+    page = scroll.children[0] if scroll.children else None
+    if page is None:
+        return
+
+    def apply(*_args: Any) -> None:
+        if widget.parent is None:  # the next card: this one's scroll is no longer wanted
+            stop()
+            return
+        room = page.height - scroll.height
+        if room <= 0:
+            return
+        # Page and its boxes are not relative layouts: the widget's coordinates are the page's.
+        offset = max(0.0, page.top - widget.top - padding)
+        scroll.scroll_y = max(0.0, min(1.0, 1 - offset / room))
+
+    def stop(*_args: Any) -> None:
+        page.funbind("height", apply)
+        widget.funbind("y", apply)
+        scroll.funbind("height", apply)
+        scroll.funbind("on_scroll_move", stop)
+
+    # Labels measure their text over the next frames, the page grows and its layout then moves
+    # the widget, and the view shrinks as the rating buttons take their room: follow all three
+    # until the learner scrolls themselves, or the widget leaves the page.
+    page.fbind("height", apply)
+    widget.fbind("y", apply)
+    scroll.fbind("height", apply)
+    scroll.fbind("on_scroll_move", stop)  # a drag; a tap also starts a "scroll", so not that
+    apply()
 
 
 class TopBar(BoxLayout):

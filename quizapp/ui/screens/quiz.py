@@ -14,7 +14,7 @@ from quizapp.core.quiz import Feedback, Quiz
 from quizapp.ui.answer_widgets import AnswerWidget, answer_widget_for
 from quizapp.ui.screens.quiz_setup import KIND_NAMES
 from quizapp.ui.text import coloured
-from quizapp.ui.widgets import AppScreen, WrapLabel, load_kv_once
+from quizapp.ui.widgets import AppScreen, WrapLabel, load_kv_once, scroll_to_top_of
 
 KEY_ENTER, KEY_NUMPAD_ENTER, KEY_SPACE = 13, 271, 32
 
@@ -69,6 +69,7 @@ class QuizScreen(AppScreen):
         if feedback.counted_as_review:
             panel.add_widget(Factory.Muted(text="This answer also counted as the card's review."))
         self.ids.quiz_area.add_widget(panel)
+        scroll_to_top_of(self.ids.scroll, panel)
 
     def next(self) -> None:
         if self.phase != "feedback":
@@ -90,10 +91,11 @@ class QuizScreen(AppScreen):
         mistakes = self.quiz.mistakes()
         if mistakes:
             area.add_widget(Factory.Heading(text="Your mistakes"))
-            for question in mistakes:
+            for question, feedback in self.quiz.mistakes_with_feedback():
                 panel = Factory.Panel()
                 panel.add_widget(WrapLabel(text=question.prompt))
-                panel.add_widget(WrapLabel(text=question.right_answer_text(), bold=True))
+                panel.add_widget(WrapLabel(text=f"[b]You answered:[/b]\n{escape_markup(feedback.given_answer)}", markup=True))
+                panel.add_widget(WrapLabel(text=f"[b]Right answer:[/b]\n{escape_markup(feedback.right_answer)}", markup=True))
                 area.add_widget(panel)
         buttons = {"review": self.action("Review my mistakes", self.review_mistakes)} if mistakes else {}
         self.set_actions({**buttons, "new_quiz": self.action("New quiz", self.app.go_back, primary=not mistakes)})
@@ -103,6 +105,9 @@ class QuizScreen(AppScreen):
         self.prepare(quiz=self.quiz.review_mistakes())
 
     def handle_key(self, key: int, codepoint: str | None, modifiers: list[str]) -> bool:
+        if self.phase == "question" and key in (KEY_ENTER, KEY_NUMPAD_ENTER) and self.answer_widget.ready:
+            self.answer_widget.check()
+            return True
         if self.phase == "feedback" and key in (KEY_ENTER, KEY_NUMPAD_ENTER, KEY_SPACE):
             self.next()
             return True

@@ -38,7 +38,13 @@ from quizapp.ui.text import (
     percent,
     source_lines,
 )
-from quizapp.ui.widgets import AppButton, AppScreen, WrapLabel, load_kv_once
+from quizapp.ui.widgets import (
+    AppButton,
+    AppScreen,
+    WrapLabel,
+    load_kv_once,
+    scroll_to_top_of,
+)
 
 KEY_ENTER, KEY_NUMPAD_ENTER, KEY_SPACE, KEY_Z = 13, 271, 32, 122
 RATING_KEYS = {"1": Rating.AGAIN, "2": Rating.HARD, "3": Rating.GOOD, "4": Rating.EASY}
@@ -153,7 +159,8 @@ class StudyScreen(AppScreen):
             # Shown without answering: the widget stops taking answers and shows the right ones.
             widget.answered = True
             widget.show_result()
-        area.add_widget(Factory.Divider())
+        divider = Factory.Divider()
+        area.add_widget(divider)
         if self.answer_correct is not None:
             self.suggested = suggested_rating(self.answer_correct)
             verdict = coloured("✓ Right", theme.hex("right"), bold=True) if self.answer_correct else coloured("✗ Not quite", theme.hex("wrong"), bold=True)
@@ -162,6 +169,9 @@ class StudyScreen(AppScreen):
             area.add_widget(Factory.Muted(text=text) if role == "muted" else WrapLabel(text=text, bold=role == "answer", markup=role == "markup"))
         labels = self.session.button_labels()
         self.set_actions({RATING_NAMES[rating].lower(): self._rating_button(rating, labels[rating]) for rating in Rating})
+        # The verdict and the right answer (below the controls of a card answered with a widget,
+        # below a long prompt otherwise) come to the top; the prompt is a scroll up.
+        scroll_to_top_of(self.ids.scroll, divider)
 
     def _answer_parts(self, card: StudyCard) -> list[tuple[str, str]]:
         """(text, role) lines of the answer side below the prompt."""
@@ -172,6 +182,9 @@ class StudyScreen(AppScreen):
                 parts.append((body.back, "text"))
         elif self.answer_widget is None:
             parts.append((card.face.answer, "answer"))
+        elif self.answer_widget.question.kind is QuestionKind.MATCH:
+            # In the order the items are shown, not the deck file's order.
+            parts.append((f"[b]Answer:[/b]\n{escape_markup(self.answer_widget.question.right_answer_text())}", "markup"))
         elif self.answer_widget.question.kind is not QuestionKind.TYPEIN:
             parts.append((f"[b]Answer:[/b]\n{escape_markup(card.face.answer)}", "markup"))
         if card.card.explain:
@@ -259,7 +272,11 @@ class StudyScreen(AppScreen):
             self.undo()
             return True
         if self.phase == "question" and key in (KEY_SPACE, KEY_ENTER, KEY_NUMPAD_ENTER):
-            self.reveal()
+            widget = self.answer_widget
+            if key != KEY_SPACE and widget is not None and widget.ready:
+                widget.check()  # a complete answer is checked, as its Check button would
+            else:
+                self.reveal()
             return True
         if self.phase == "answer":
             if codepoint in RATING_KEYS and not {"ctrl", "alt", "meta"} & set(modifiers):
