@@ -78,6 +78,7 @@ SCREENS = {
     "import": "quizapp.ui.screens.import_decks.ImportScreen",
     "share": "quizapp.ui.screens.share.ShareScreen",
     "recovery": "quizapp.ui.screens.recovery.RecoveryScreen",
+    "intro": "quizapp.ui.screens.intro.IntroScreen",
 }
 
 
@@ -213,6 +214,8 @@ class QuizApp(App):
         self._stack.clear()  # the recovery screen, when the collection opens after a recovery
         self._start_loading()  # first, so that home opens showing the loading progress
         self.open_screen("home")
+        if not settings.intro_seen:  # the first start: a short introduction, once
+            self.open_screen("intro")
         # Decks handed to the app wait until there is a collection to install them in.
         self._deck_receiver.start()
 
