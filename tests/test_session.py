@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta, timezone
 from typing import Any
 
@@ -172,7 +173,7 @@ def test_session_counts_always_equal_a_fresh_count(tmp_path_factory: pytest.Temp
         # learning step longer than the learn-ahead window, so that the clock brings cards into it.
         collection.set_deck_options("small", new_per_day=3, reviews_per_day=2)
         collection.set_deck_options("other", learning_steps=[60, 1500])
-        sessions = [StudySession(collection), StudySession(collection, ["small"])]
+        sessions = [StudySession(collection, rng=random.Random(0)), StudySession(collection, ["small"], rng=random.Random(0))]
         for action in actions:
             if action[0] == "outside":
                 _act_outside(collection, clock, action[1])

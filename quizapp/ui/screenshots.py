@@ -60,7 +60,7 @@ def simulate_history(data_dir: Path, days: int = HISTORY_DAYS, seed: int = 7) ->
         collection.sync_files([bundled_decks_dir()])
         for _day in range(days):
             if rng.random() < 0.8:
-                session = StudySession(collection)
+                session = StudySession(collection, rng=rng)
                 for _answer in range(rng.randint(8, 35)):
                     if session.next_card() is None:
                         break
