@@ -211,10 +211,12 @@ class QuizApp(App):
         self.theme.apply(settings.theme, settings.font_scale)
         # Read before opening home: opening a screen saves the stack.
         self._saved_stack = collection.store.get_setting(UI_STATE_KEY, [])
+        # The introduction is for a first start: not after Recovery, which only shows over progress there was.
+        first_start = not settings.intro_seen and not self._stack
         self._stack.clear()  # the recovery screen, when the collection opens after a recovery
         self._start_loading()  # first, so that home opens showing the loading progress
         self.open_screen("home")
-        if not settings.intro_seen:  # the first start: a short introduction, once
+        if first_start:  # a short introduction, once
             self.open_screen("intro")
         # Decks handed to the app wait until there is a collection to install them in.
         self._deck_receiver.start()
