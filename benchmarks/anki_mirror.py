@@ -63,7 +63,8 @@ def build_anki_collection(path: Path, data_dir: Path, plans: list[DeckPlan], tod
 
 
 def _configure(anki: AnkiCollection, options: DeckOptions) -> None:
-    """FSRS on, our default options; the parent deck gets limits that never bind."""
+    """FSRS on, our default options; the parent deck gets our all-decks new card limit and a
+    review limit that never binds."""
     anki.set_config("fsrs", True)
     anki.set_config("newCardsIgnoreReviewLimit", True)  # ours has no such coupling
     anki.set_config("rollover", Settings().rollover_hour)
@@ -81,7 +82,8 @@ def _configure(anki: AnkiCollection, options: DeckOptions) -> None:
     anki.decks.save(parent)
     unlimited = anki.decks.get_config(parent_config)
     assert unlimited is not None
-    unlimited["new"]["perDay"] = UNLIMITED
+    # Our all-decks limit on new cards is Anki's parent deck limit; reviews have none.
+    unlimited["new"]["perDay"] = Settings().all_decks_new_per_day
     unlimited["rev"]["perDay"] = UNLIMITED
     anki.decks.update_config(unlimited)
 

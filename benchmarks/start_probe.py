@@ -68,7 +68,8 @@ def _quizapp() -> tuple[Any, Callable[[], bool]]:
     from quizapp.ui.app import QuizApp  # what main.py runs
 
     app = QuizApp()
-    return app, lambda: not app.loading and app.manager.current == "home"
+    # A first start shows the introduction over the home screen; the decks load beneath it.
+    return app, lambda: not app.loading and app.manager.current in ("home", "intro")
 
 
 def _minimal() -> tuple[Any, Callable[[], bool]]:

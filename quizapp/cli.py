@@ -133,12 +133,14 @@ def cmd_decks(args: argparse.Namespace) -> int:
         if not summaries:
             print("no decks")
             return 0
-        width = max(len(s.deck_id) for s in summaries)
+        width = max(len("all decks"), *(len(s.deck_id) for s in summaries))
         print(f"{'deck':<{width}}  {'new':>5} {'learn':>5} {'due':>5}  {'cards':>5}  title")
         for s in summaries:
             c = s.counts
             print(f"{s.deck_id:<{width}}  {c.new:>5} {c.learning:>5} {c.review:>5}  {s.card_count:>5}  {s.title}")
-        total = sum((s.counts for s in summaries), start=summaries[0].counts.__class__())
+        # Every deck together, within the all-decks limit on new cards (Settings).
+        total = collection.all_decks_counts(s.counts for s in summaries)
+        print(f"{'all decks':<{width}}  {total.new:>5} {total.learning:>5} {total.review:>5}  {sum(s.card_count for s in summaries):>5}")
         if total.total == 0:
             upcoming = collection.next_due()
             when = upcoming.astimezone().strftime("%Y-%m-%d %H:%M") if upcoming else "not scheduled yet"

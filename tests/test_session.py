@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta, timezone
 from typing import Any
 
@@ -118,6 +119,7 @@ OUTSIDE_ACTIONS = st.one_of(
     st.tuples(st.just("quiz answer"), st.integers(0, 13), st.sampled_from(list(Rating))),
     st.tuples(st.sampled_from(["suspend", "unsuspend", "bury", "reset", "suspend elsewhere"]), st.integers(0, 13)),
     st.tuples(st.just("limits"), st.sampled_from(["small", "other"]), st.integers(0, 4), st.integers(0, 3)),
+    st.tuples(st.just("all decks limit"), st.integers(0, 6)),
 )
 
 
@@ -139,6 +141,9 @@ def _act_outside(collection: Collection, clock: FixedClock, action: tuple[Any, .
     if action[0] == "limits":
         collection.set_deck_options(action[1], new_per_day=action[2], reviews_per_day=action[3])
         return
+    if action[0] == "all decks limit":
+        collection.update_settings(all_decks_new_per_day=action[1])
+        return
     key = collection.all_card_keys()[action[1]]
     if action[0] == "quiz answer":
         collection.answer(key, action[2], kind="quiz")
@@ -157,6 +162,8 @@ def _act_outside(collection: Collection, clock: FixedClock, action: tuple[Any, .
 @example(actions=[("answer", Rating.GOOD), ("wait", timedelta(minutes=10)), ("wait", timedelta(minutes=-3)), ("wait", timedelta(minutes=-3))])
 # Exactly as many new cards waiting as the limit allows, then an answer that also buries a sibling.
 @example(actions=[("outside", ("limits", "other", 7, 3)), ("answer", Rating.GOOD), ("answer", Rating.GOOD), ("answer", Rating.GOOD)])
+# The all-decks limit below the decks' own, reached by answers in both decks.
+@example(actions=[("outside", ("all decks limit", 2)), ("answer", Rating.GOOD), ("answer", Rating.GOOD), ("answer", Rating.GOOD)])
 def test_session_counts_always_equal_a_fresh_count(tmp_path_factory: pytest.TempPathFactory, actions: list[tuple[Any, ...]]) -> None:
     clock = FixedClock(START)
     with Collection.open(tmp_path_factory.mktemp("counts"), clock=clock, tz=timezone.utc) as collection:
@@ -166,7 +173,7 @@ def test_session_counts_always_equal_a_fresh_count(tmp_path_factory: pytest.Temp
         # learning step longer than the learn-ahead window, so that the clock brings cards into it.
         collection.set_deck_options("small", new_per_day=3, reviews_per_day=2)
         collection.set_deck_options("other", learning_steps=[60, 1500])
-        sessions = [StudySession(collection), StudySession(collection, ["small"])]
+        sessions = [StudySession(collection, rng=random.Random(0)), StudySession(collection, ["small"], rng=random.Random(0))]
         for action in actions:
             if action[0] == "outside":
                 _act_outside(collection, clock, action[1])

@@ -30,6 +30,8 @@ LEARNERS = {
     "desired_retention": 0.85,
     "new_per_day": 5,
     "reviews_per_day": 150,
+    "intro_seen": True,
+    "all_decks_new_per_day": 30,
 }
 
 # A value this version cannot use, for each setting: mistyped, out of range, or the wrong kind.
@@ -47,6 +49,9 @@ UNUSABLE = [
     ("new_per_day", -1),
     ("new_per_day", [20]),
     ("reviews_per_day", 100_000),
+    ("intro_seen", 1),
+    ("all_decks_new_per_day", -5),
+    ("all_decks_new_per_day", 2.5),
 ]
 
 

@@ -36,7 +36,9 @@ from quizapp.core.origin import Origin
 from quizapp.core.queues import (
     Allowance,
     DueCounts,
+    all_decks_counts,
     counts_by_deck,
+    new_studied_today,
     next_due_ms,
     studied_today,
 )
@@ -403,10 +405,21 @@ class Collection:
             allowances[deck_id] = Allowance(max(0, options.new_per_day - new_done), max(0, options.reviews_per_day - review_done))
         return allowances
 
+    def new_left_today(self) -> int:
+        """New cards all decks together may still introduce today (the all-decks limit)."""
+        return max(0, self.settings.all_decks_new_per_day - new_studied_today(self.store, self.today()))
+
     def due_counts(self, deck_ids: Sequence[str] | None = None) -> dict[str, DueCounts]:
+        """Each deck's counts for today, within its own limits and the all-decks one."""
         ids = list(deck_ids) if deck_ids is not None else self.deck_ids()
         today = self._unbury_if_new_day()
-        return counts_by_deck(self.store, ids, self.allowances(ids), today, to_ms(self.now()))
+        new_left = self.new_left_today()
+        counts = counts_by_deck(self.store, ids, self.allowances(ids), today, to_ms(self.now()))
+        return {deck_id: deck_counts.with_new_at_most(new_left) for deck_id, deck_counts in counts.items()}
+
+    def all_decks_counts(self, counts: Iterable[DueCounts]) -> DueCounts:
+        """Decks' counts (from `due_counts`) together, within the all-decks limit on new cards."""
+        return all_decks_counts(counts, self.new_left_today())
 
     def next_due(self, deck_ids: Sequence[str] | None = None) -> datetime | None:
         """When the next card not yet due becomes due (for "nothing due until ...")."""

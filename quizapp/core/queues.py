@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,16 @@ class DueCounts:
     def to_dict(self) -> dict[str, int]:
         return {"new": self.new, "learning": self.learning, "review": self.review}
 
+    def with_new_at_most(self, new_left: int) -> DueCounts:
+        """These counts under a limit on new cards above the deck's own (the all-decks limit)."""
+        return DueCounts(min(self.new, new_left), self.learning, self.review)
+
+
+def all_decks_counts(counts: Iterable[DueCounts], new_left: int) -> DueCounts:
+    """Several decks' counts together. As under an Anki parent deck, each deck's new cards count
+    within its own limit, and all of them together within the all-decks one (`new_left`)."""
+    return sum(counts, DueCounts()).with_new_at_most(new_left)
+
 
 @dataclass(frozen=True)
 class Allowance:
@@ -47,6 +57,12 @@ class Allowance:
 
 def _in(deck_ids: list[str]) -> str:
     return ", ".join("?" * len(deck_ids))
+
+
+def new_studied_today(store: Store, today: int) -> int:
+    """New cards introduced today in any deck: what counts toward the all-decks limit."""
+    row = store.query_one("SELECT count(*) FROM revlog WHERE day = ? AND kind != 'manual' AND state_before = 'new'", (today,))
+    return int(row[0]) if row else 0
 
 
 def studied_today(store: Store, deck_ids: list[str], today: int) -> dict[str, tuple[int, int]]:
@@ -185,13 +201,10 @@ def queue_name(state: CardState) -> str:
     return "review" if state.state is State.REVIEW else "learning"
 
 
-def next_new(store: Store, deck_ids: list[str]) -> Candidate | None:
-    """The first new card of the first deck (in the given order) that has one."""
+def first_new_by_deck(store: Store, deck_ids: list[str]) -> dict[str, Candidate]:
+    """Each deck's next new card (in the deck's own order), for the decks that have one."""
     firsts = _per_deck(store, f"SELECT {_KEY} FROM cards WHERE deck_id = ? AND queue = {QUEUE_NEW} ORDER BY position, sibling LIMIT 1", deck_ids)
-    if not firsts:
-        return None
-    order = {deck_id: index for index, deck_id in enumerate(deck_ids)}
-    return Candidate(_key(min(firsts, key=lambda row: order[row[0]])), QUEUE_NEW)
+    return {row[0]: Candidate(_key(row), QUEUE_NEW) for row in firsts}
 
 
 def next_due_ms(store: Store, deck_ids: list[str], today: int, day_start_ms: Any) -> int | None:

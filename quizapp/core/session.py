@@ -1,7 +1,10 @@
 """A study session: today's cards for some decks, one at a time, with answer, undo, bury, suspend.
 
-The order follows Anki: intraday learning cards when due, then reviews with new cards mixed in
-evenly within each deck's daily limits, then learning cards due within the learn-ahead window.
+The order follows Anki's v3 scheduler: intraday learning cards when due; then interday learning,
+then reviews with new cards spread evenly among them, within each deck's daily limits and the
+all-decks limit on new cards; then learning cards due within the learn-ahead window. Several decks
+are studied mixed: reviews by due day across decks, each new card from a deck drawn at random
+(weighted by the new cards it still has today), in that deck's own order.
 
 When a session runs out of cards, its answers are folded from SQLite's write-ahead log into the
 database file (a checkpoint): after a crash a copy of the data folder made without the -wal file
@@ -10,6 +13,7 @@ still holds them.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -23,11 +27,12 @@ from quizapp.core.queues import (
     Allowance,
     Candidate,
     DueCounts,
+    all_decks_counts,
     counts_by_deck,
+    first_new_by_deck,
     learning_due_between,
     next_day_card,
     next_learning,
-    next_new,
     queue_name,
 )
 from quizapp.core.store import (
@@ -75,12 +80,15 @@ class SessionSummary:
 @dataclass(frozen=True)
 class _KeptCounts:
     """Each deck's counts, and the allowances they were counted within, as of one state of the
-    database (`stamp`: Collection.counts_stamp()) and the end of the learn-ahead window then."""
+    database (`stamp`: Collection.counts_stamp()) and the end of the learn-ahead window then.
+    The counts are within each deck's own limits; `new_left`, the all-decks limit on new cards
+    still open, caps their new cards when they are read."""
 
     stamp: tuple[int, int, int]
     until_ms: int
     allowances: dict[str, Allowance]
     counts: dict[str, DueCounts]
+    new_left: int
 
     def after_answer(self, result: AnswerResult) -> _KeptCounts | None:
         """The counts after an answer, or None when they cannot be known without counting again.
@@ -110,7 +118,8 @@ class _KeptCounts:
             if new is None or review is None:
                 return None
             allowances[deck_id], counts[deck_id] = left, DueCounts(new, count.learning + learning_moved, review)
-        return _KeptCounts((today, commits + 1, data_version), self.until_ms, allowances, counts)
+        new_left = max(0, self.new_left - (result.before.state is State.NEW))
+        return _KeptCounts((today, commits + 1, data_version), self.until_ms, allowances, counts, new_left)
 
     def _counted(self, place: QueuePlace) -> tuple[int, int, int]:
         """Whether a card waiting at `place` is among the new, learning and review cards counted."""
@@ -133,24 +142,22 @@ def _count_after(count: int, allowance: int, allowance_after: int, moved: int) -
 
 
 class StudySession:
-    def __init__(self, collection: Collection, deck_ids: Sequence[str] | None = None) -> None:
+    def __init__(self, collection: Collection, deck_ids: Sequence[str] | None = None, rng: random.Random | None = None) -> None:
+        """`rng` draws the deck each new card comes from (tests give a seeded one)."""
         self.collection = collection
         self.deck_ids = list(deck_ids) if deck_ids is not None else collection.deck_ids()
         self.current: StudyCard | None = None
         self.summary = SessionSummary()
         self._history: list[AnswerResult] = []
-        self._reviews_since_new = 0
+        self._rng = rng or random.Random()
         self._kept: _KeptCounts | None = None
         self._answered_when_folded = 0  # summary.answered at the last checkpoint
 
     # -- what is left -------------------------------------------------------------------------------
 
     def counts(self) -> DueCounts:
-        """Cards still due today in this session's decks."""
-        total = DueCounts()
-        for counts in self._deck_counts().values():
-            total += counts
-        return total
+        """Cards still due today in this session's decks, within the all-decks limit."""
+        return all_decks_counts(self._deck_counts().values(), self._kept_counts().new_left)
 
     def _deck_counts(self) -> dict[str, DueCounts]:
         """Collection.due_counts of the session's decks, without counting them again before every
@@ -177,7 +184,7 @@ class StudySession:
             now_ms = to_ms(collection.now())
             allowances = collection.allowances(self.deck_ids)
             counts = counts_by_deck(collection.store, self.deck_ids, allowances, stamp[0], now_ms)
-            self._kept = _KeptCounts(stamp, now_ms + LEARN_AHEAD_MS, allowances, counts)
+            self._kept = _KeptCounts(stamp, now_ms + LEARN_AHEAD_MS, allowances, counts, collection.new_left_today())
         return self._kept
 
     def progress(self) -> tuple[int, int]:
@@ -198,22 +205,21 @@ class StudySession:
     def _pick(self) -> Candidate | None:
         collection = self.collection
         store = collection.store
-        counts = self._kept_counts().counts  # also unburies on a new day; learning counts are not used
+        kept = self._kept_counts()  # also unburies on a new day; learning counts are not used
+        counts = kept.counts
         now_ms = to_ms(collection.now())
         today = collection.today()
         learning = next_learning(store, self.deck_ids, now_ms)
         if learning:
             return learning
         review_decks = [d for d in self.deck_ids if counts[d].review]
-        new_decks = [d for d in self.deck_ids if counts[d].new]
+        new_weights = {d: min(counts[d].new, kept.new_left) for d in self.deck_ids if counts[d].new and kept.new_left}
         review = next_day_card(store, self.deck_ids, review_decks, today)
-        new = next_new(store, new_decks) if new_decks else None
+        new = self._next_new(new_weights) if new_weights else None
         if review and new:
             reviews_left = sum(counts[d].review for d in self.deck_ids)
-            new_left = sum(counts[d].new for d in self.deck_ids)
-            # Spread new cards evenly among the reviews, as Anki's "mix with reviews" does.
-            gap = reviews_left // (new_left + 1)
-            return new if self._reviews_since_new >= gap else review
+            new_left = min(sum(counts[d].new for d in self.deck_ids), kept.new_left)
+            return new if self._new_turn(reviews_left, new_left) else review
         if review or new:
             return review or new
         # Nothing else is due: learn ahead, but not the card just answered while another waits.
@@ -221,6 +227,23 @@ class StudySession:
         ahead = now_ms + LEARN_AHEAD_MS
         return next_learning(store, self.deck_ids, ahead, last) or next_learning(store, self.deck_ids, ahead)
 
+    def _next_new(self, weights: dict[str, int]) -> Candidate | None:
+        """The next new card of a deck drawn at random, each deck weighted by the new cards it may
+        still show today: decks studied together mix, and a deck's own order is kept."""
+        firsts = first_new_by_deck(self.collection.store, list(weights))
+        if not firsts:
+            return None
+        decks = list(firsts)
+        return firsts[self._rng.choices(decks, weights=[weights[d] for d in decks])[0]]
+
+    def _new_turn(self, reviews_left: int, new_left: int) -> bool:
+        """Whether a new card comes next rather than a review: Anki's intersperser, which spreads
+        the shorter list evenly through the longer one by the ratio of their lengths, over the
+        reviews and new cards of this session (those answered and those left)."""
+        reviews_done = sum(result.before.state is State.REVIEW for result in self._history)
+        new_done = sum(result.before.state is State.NEW for result in self._history)
+        ratio = (reviews_done + reviews_left + 1) / (new_done + new_left + 1)
+        return (new_done + 1) * ratio < reviews_done + 1
     def _study_card(self, key: CardKey) -> StudyCard:
         collection = self.collection
         info, sources = collection.deck_info(key[0])
@@ -256,7 +279,6 @@ class StudySession:
         result = self.collection.answer(card.key, rating, duration_ms=duration_ms)
         self._kept = kept.after_answer(result) if kept is not None else None
         self._history.append(result)
-        self._reviews_since_new = 0 if card.queue == "new" else self._reviews_since_new + 1
         self.summary.answered += 1
         self.summary.ratings[rating] += 1
         self.summary.seconds += (duration_ms or 0) / 1000

@@ -40,6 +40,7 @@ LIMITS = {
     "rollover_hour": ROLLOVER_HOUR,
     "desired_retention": DESIRED_RETENTION,
     "new_per_day": NEW_PER_DAY,
+    "all_decks_new_per_day": NEW_PER_DAY,
     "reviews_per_day": REVIEWS_PER_DAY,
 }
 
@@ -53,6 +54,10 @@ class Settings:
     region: str = ""
     rollover_hour: int = 4  # local time; when "today" begins
     quiz_counts_as_review: bool = False  # quiz answers on due or new cards update their schedule
+    intro_seen: bool = False  # the first-run introduction has been shown
+    # New cards a day across all decks together, on top of each deck's own limit (Anki's parent
+    # deck limit): a fresh install with many decks starts with a day's worth, not one per deck.
+    all_decks_new_per_day: int = 20
     # Defaults for every deck's study options (a deck may override them).
     desired_retention: float = 0.9
     new_per_day: int = 20
@@ -63,8 +68,9 @@ class Settings:
             raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {self.theme!r}")
         if not isinstance(self.region, str):
             raise TypeError(f"region must be a region's id, not {self.region!r}")
-        if not isinstance(self.quiz_counts_as_review, bool):
-            raise TypeError(f"whether quiz answers count as reviews must be true or false, not {self.quiz_counts_as_review!r}")
+        for name in ("quiz_counts_as_review", "intro_seen"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name.replace('_', ' ')} must be true or false, not {getattr(self, name)!r}")
         for name, limits in LIMITS.items():
             limits.check(name.replace("_", " "), getattr(self, name))
 

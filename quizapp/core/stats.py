@@ -6,12 +6,13 @@ Again. Days are study days (they start at the rollover hour).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from quizapp.core.collection import Collection
-from quizapp.core.store import QUEUE_DAY_LEARN, QUEUE_REVIEW
+from quizapp.core.store import QUEUE_DAY_LEARN, QUEUE_LEARN, QUEUE_REVIEW, from_ms
 
 MATURE_DAYS = 21  # Anki's line between young and mature review cards
 
@@ -26,10 +27,16 @@ class DayValue:
 class Summary:
     reviews_today: int
     true_retention_30d: float | None  # None when no review-state answers in the window
-    due_tomorrow: int
+    due_tomorrow: int  # cards that fall due on tomorrow's study day, learning cards included
+    due_today: int = 0  # cards due today, overdue and learning cards included
 
     def to_dict(self) -> dict[str, object]:
-        return {"reviews_today": self.reviews_today, "true_retention_30d": self.true_retention_30d, "due_tomorrow": self.due_tomorrow}
+        return {
+            "reviews_today": self.reviews_today,
+            "true_retention_30d": self.true_retention_30d,
+            "due_today": self.due_today,
+            "due_tomorrow": self.due_tomorrow,
+        }
 
 
 class Stats:
@@ -53,14 +60,22 @@ class Stats:
         return [DayValue(self._date(d), counts.get(d, 0)) for d in range(today - days + 1, today + 1)]
 
     def forecast(self, days: int = 30) -> list[DayValue]:
-        """Cards due per study day from today on; overdue cards count today."""
-        today = self.collection.today()
-        rows = self.collection.store.query(
+        """Cards due per study day from today on; overdue cards count today. Learning cards count
+        on the day their next step falls due (Anki's future-due chart counts them too)."""
+        collection = self.collection
+        today = collection.today()
+        rows = collection.store.query(
             f"SELECT max(due_day, ?), count(*) FROM cards WHERE deck_id IN ({self._in})"
             f" AND queue IN ({QUEUE_REVIEW}, {QUEUE_DAY_LEARN}) AND due_day < ? GROUP BY 1",
             (today, *self.deck_ids, today + days),
         ) if self.deck_ids else []
-        counts = {int(day): count for day, count in rows}
+        counts = Counter({int(day): count for day, count in rows})
+        # Learning steps are minutes to hours long, so there are few of these cards at any time;
+        # their days are worked out here, where the learner's time zone and rollover are known.
+        learning = collection.store.query(
+            f"SELECT due_at FROM cards WHERE deck_id IN ({self._in}) AND queue = {QUEUE_LEARN}", self.deck_ids
+        ) if self.deck_ids else []
+        counts.update(max(today, collection.days.day_of(due)) for (due_at,) in learning if (due := from_ms(due_at)) is not None)
         return [DayValue(self._date(d), counts.get(d, 0)) for d in range(today, today + days)]
 
     def retention_over_time(self, days: int = 30, window: int = 7) -> list[DayValue | None]:
@@ -110,7 +125,7 @@ class Stats:
         return {dv.day: int(dv.value) for dv in self.reviews_per_day(days) if dv.value}
 
     def summary(self) -> Summary:
-        """Reviews today, true retention over 30 days, and cards that fall due tomorrow."""
+        """Reviews today, true retention over 30 days, and the cards due today and tomorrow."""
         reviews_today = int(self.reviews_per_day(1)[0].value)
-        due_tomorrow = int(self.forecast(2)[1].value)
-        return Summary(reviews_today, self.true_retention(30), due_tomorrow)
+        due_today, due_tomorrow = (int(day.value) for day in self.forecast(2))
+        return Summary(reviews_today, self.true_retention(30), due_tomorrow, due_today)

@@ -78,6 +78,7 @@ SCREENS = {
     "import": "quizapp.ui.screens.import_decks.ImportScreen",
     "share": "quizapp.ui.screens.share.ShareScreen",
     "recovery": "quizapp.ui.screens.recovery.RecoveryScreen",
+    "intro": "quizapp.ui.screens.intro.IntroScreen",
 }
 
 
@@ -210,9 +211,13 @@ class QuizApp(App):
         self.theme.apply(settings.theme, settings.font_scale)
         # Read before opening home: opening a screen saves the stack.
         self._saved_stack = collection.store.get_setting(UI_STATE_KEY, [])
+        # The introduction is for a first start: not after Recovery, which only shows over progress there was.
+        first_start = not settings.intro_seen and not self._stack
         self._stack.clear()  # the recovery screen, when the collection opens after a recovery
         self._start_loading()  # first, so that home opens showing the loading progress
         self.open_screen("home")
+        if first_start:  # a short introduction, once
+            self.open_screen("intro")
         # Decks handed to the app wait until there is a collection to install them in.
         self._deck_receiver.start()
 

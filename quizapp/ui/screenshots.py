@@ -60,7 +60,7 @@ def simulate_history(data_dir: Path, days: int = HISTORY_DAYS, seed: int = 7) ->
         collection.sync_files([bundled_decks_dir()])
         for _day in range(days):
             if rng.random() < 0.8:
-                session = StudySession(collection)
+                session = StudySession(collection, rng=rng)
                 for _answer in range(rng.randint(8, 35)):
                     if session.next_card() is None:
                         break
@@ -120,6 +120,7 @@ class Tour:
         app = self.app
         self.start()
         run_until(lambda: not app.loading)
+        self.intro()
         self.shot("home")
         app.open_screen("stats")
         self.shot("stats")
@@ -138,6 +139,7 @@ class Tour:
         app.go_home()
         app.open_screen("settings")
         self.shot("settings")
+        self.shot("settings-bottom", scroll_y=0)
         self.get_help()
         app.go_home()
         self.quiz()
@@ -146,6 +148,13 @@ class Tour:
         app.go_home()
         self.import_and_share()
         app.stop()
+
+    def intro(self) -> None:
+        """The introduction a first start shows over Home, page by page, then skipped."""
+        intro = self.app.current_screen()
+        for page in range(1, intro.page_count + 1):
+            self.shot(f"intro-{page}")
+            intro.next()
 
     def get_help(self) -> None:
         """Get help now for a region (the system locale's), scrolled to its steps, and with no

@@ -19,6 +19,7 @@ from kivy.properties import (
     OptionProperty,
     StringProperty,
 )
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
@@ -54,6 +55,15 @@ class AppButton(Button):
 
 class ToggleChip(AppButton):
     """A button that stays on or off, showing a check mark when on (not colour alone)."""
+
+    label = StringProperty()
+    active = BooleanProperty(False)
+
+
+class OnOffSwitch(ButtonBehavior, BoxLayout):
+    """An on/off setting: a tap anywhere on the row asks to flip it (`on_release`; the screen saves
+    the change and sets `active`). It reads "On" or "Off" beside a track whose knob sits right
+    when on, so the state shows in words and shape, not colour alone."""
 
     label = StringProperty()
     active = BooleanProperty(False)

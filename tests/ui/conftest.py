@@ -76,10 +76,11 @@ def data_dir(tmp_path: Path) -> Path:
 def start_app(data_dir: Path, deck_dir: Path, clock: FixedClock) -> Iterator[Callable[..., Driver]]:
     """Start the app; a second call quits the first app and starts it again (a restart).
     `deck_folders=None` reads the decks from where the app does by default. The system locale is
-    en_US.UTF-8 whatever the machine's, unless a test gives `locale`."""
+    en_US.UTF-8 whatever the machine's, unless a test gives `locale`. The introduction a first start
+    shows is skipped, unless `keep_intro`."""
     drivers: list[Driver] = []
 
-    def start(wait_for_opening: bool = True, **kwargs: Any) -> Driver:
+    def start(wait_for_opening: bool = True, keep_intro: bool = False, **kwargs: Any) -> Driver:
         for driver in drivers:
             driver.stop()
         app = QuizApp(
@@ -92,6 +93,9 @@ def start_app(data_dir: Path, deck_dir: Path, clock: FixedClock) -> Iterator[Cal
             run_until(lambda: getattr(app.current_screen(), "mode", None) != "opening")
         run_until(lambda: not app.loading)
         pump(3)
+        if not keep_intro and app.manager.current == "intro":  # the first start's introduction, skipped
+            app.go_back()
+            pump(1)
         drivers.append(Driver(app))
         return drivers[-1]
 

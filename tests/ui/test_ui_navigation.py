@@ -3,6 +3,8 @@ quits from a deep screen, and "Get help now" is one tap away everywhere."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from kivy.core.window import Window
 from ui_driver import KEY_ESC, ROUTES, Driver
@@ -55,14 +57,17 @@ def test_the_back_button_on_the_top_bar_goes_back(ui: Driver) -> None:
     assert ui.app.stack == ("home",)
 
 
-def test_screens_are_loaded_when_first_opened(ui: Driver) -> None:
+def test_screens_are_loaded_when_first_opened(start_app: Callable[..., Driver]) -> None:
+    start_app()  # the first start, with its introduction
+    ui = start_app()
     assert {screen.name for screen in ui.app.manager.screens} == {"home"}
     ROUTES["settings"](ui)
     assert {screen.name for screen in ui.app.manager.screens} == {"home", "settings"}
 
 
 def test_a_start_imports_only_the_home_screen(tmp_path) -> None:
-    """A phone starts faster when the other screens' modules and kv files load on first use."""
+    """A phone starts faster when the other screens' modules and kv files load on first use
+    (after the first start, which also shows the introduction)."""
     import subprocess
     import sys
     import textwrap
@@ -73,7 +78,10 @@ def test_a_start_imports_only_the_home_screen(tmp_path) -> None:
         use_offscreen_window(360, 640)
         import sys
         from pathlib import Path
+        from quizapp.core.collection import Collection
         from quizapp.ui.app import QuizApp
+        with Collection.open(Path({str(tmp_path / "data")!r})) as collection:
+            collection.update_settings(intro_seen=True)
         app = QuizApp(data_dir=Path({str(tmp_path / "data")!r}), deck_folders=[])
         app._run_prepare()
         run_until(lambda: not app.loading)

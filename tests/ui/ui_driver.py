@@ -194,8 +194,14 @@ def open_card(ui: Driver) -> None:
     ui.tap(ui.screen.ids.results.children[0].children[-1])
 
 
+def open_intro(ui: Driver) -> None:
+    ROUTES["settings"](ui)
+    ui.tap(ui.screen.ids.show_intro)
+
+
 ROUTES["quiz"] = open_quiz
 ROUTES["card"] = open_card
+ROUTES["intro"] = open_intro
 
 
 def answer_by_taps(ui: Driver, widget, right: bool) -> None:

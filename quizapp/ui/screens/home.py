@@ -59,7 +59,7 @@ class HomeScreen(AppScreen):
         collection = self.app.collection
         decks = collection.decks()
         colour = self.app.theme.hex
-        total = sum((deck.counts for deck in decks), DueCounts())
+        total = collection.all_decks_counts(deck.counts for deck in decks)  # within the all-decks limit
         content.add_widget(TodayPanel(counts_text=counts_markup(total, colour), due_text=self._due_text(total)))
         for deck in decks:
             panel = DeckPanel(

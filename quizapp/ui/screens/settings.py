@@ -42,13 +42,14 @@ class SettingsScreen(AppScreen):
     region_detail = StringProperty()  # with Automatic: the region the device's locale gives, if any
     desired_retention = NumericProperty(DEFAULTS.desired_retention)
     new_per_day = NumericProperty(DEFAULTS.new_per_day)
+    all_decks_new_per_day = NumericProperty(DEFAULTS.all_decks_new_per_day)
     reviews_per_day = NumericProperty(DEFAULTS.reviews_per_day)
     rollover_hour = NumericProperty(DEFAULTS.rollover_hour)
     quiz_counts_as_review = BooleanProperty(DEFAULTS.quiz_counts_as_review)
 
     def prepare(self, **_params: Any) -> None:
         settings = self.app.settings
-        for name in ("font_scale", "desired_retention", "new_per_day", "reviews_per_day", "rollover_hour", "quiz_counts_as_review"):
+        for name in ("font_scale", "desired_retention", "new_per_day", "all_decks_new_per_day", "reviews_per_day", "rollover_hour", "quiz_counts_as_review"):
             setattr(self, name, getattr(settings, name))
         self.theme_name = settings.theme
         self.show_region()

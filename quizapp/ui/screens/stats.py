@@ -9,6 +9,7 @@ from kivy.properties import ListProperty, StringProperty
 
 from quizapp.core.stats import Stats
 from quizapp.ui import charts  # noqa: F401 - registers the chart widgets stats.kv uses
+from quizapp.ui.tasks import counted
 from quizapp.ui.text import percent
 from quizapp.ui.widgets import AppScreen, load_kv_once
 
@@ -58,7 +59,8 @@ class StatsScreen(AppScreen):
         self.summary_text = (
             f"Answers today: [b]{summary.reviews_today}[/b]\n"
             f"True retention, last 30 days: [b]{percent(summary.true_retention_30d)}[/b]\n"
-            f"Due tomorrow: [b]{summary.due_tomorrow}[/b]"
+            f"Due today: [b]{counted(summary.due_today, 'card')}[/b]\n"
+            f"Due tomorrow: [b]{counted(summary.due_tomorrow, 'card')}[/b]"
         )
         reviews = stats.reviews_per_day(CHART_DAYS)
         ids.reviews_chart.values = [day.value for day in reviews]
@@ -79,7 +81,7 @@ class StatsScreen(AppScreen):
         heatmap = stats.heatmap(HEATMAP_DAYS)
         ids.heatmap.counts = heatmap
         ids.heatmap.end = collection.days.date_of(collection.today())
-        self.heatmap_text = f"{sum(heatmap.values())} answers on {len(heatmap)} days in the last year. Darker squares mean more answers; each column is a week, Monday at the top."
+        self.heatmap_text = f"{counted(sum(heatmap.values()), 'answer')} on {counted(len(heatmap), 'day')} in the last year. Darker squares mean more answers; each column is a week, Monday at the top."
 
 
 load_kv_once(__file__)
