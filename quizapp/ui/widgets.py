@@ -48,6 +48,7 @@ class AppButton(Button):
 
     fill = ObjectProperty((0.5, 0.5, 0.5, 1))
     ink = ObjectProperty((0, 0, 0, 1))
+    disabled_fill = ObjectProperty((0.9, 0.9, 0.9, 1))
     wrap = BooleanProperty(True)
 
 
@@ -70,6 +71,7 @@ class AppSpinner(Spinner):
 
     fill = ObjectProperty((0.5, 0.5, 0.5, 1))
     ink = ObjectProperty((0, 0, 0, 1))
+    disabled_fill = ObjectProperty((0.9, 0.9, 0.9, 1))
     wrap = BooleanProperty(True)
 
 
