@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from ui_driver import KEY_SPACE, ROUTES, Driver
 
+from quizapp.ui.screens.study import RatingButton
 from quizapp.ui.theme import Theme
 
 RATING_FILLS = ("rating_again", "rating_hard", "rating_good", "rating_easy")
@@ -56,3 +58,14 @@ def test_rating_colours_are_four_different_colours(name: str) -> None:
     fills = [tuple(getattr(theme, fill)) for fill in RATING_FILLS]
     assert len(set(fills)) == 4
     assert all(fill != tuple(theme.surface_alt) for fill in fills)  # not the plain button grey
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_study_draws_each_rating_in_its_own_colour(ui: Driver, name: str) -> None:
+    ui.app.change_settings(theme=name)
+    ROUTES["study"](ui)
+    ui.press(KEY_SPACE)  # the answer side, with its four rating buttons
+    buttons = sorted((widget for widget in ui.screen.walk() if isinstance(widget, RatingButton)), key=lambda button: button.rating)
+    theme = ui.app.theme
+    assert [tuple(button.fill) for button in buttons] == [tuple(getattr(theme, fill)) for fill in RATING_FILLS]
+    assert all(tuple(button.color) == tuple(theme.rating_text) for button in buttons)

@@ -26,8 +26,8 @@ from ui_driver import (
 
 from quizapp.core.datadir import bundled_decks_dir
 from quizapp.ui.headless import pump
-from quizapp.ui.text import ELLIPSIS
-from quizapp.ui.widgets import OneLineLabel, plain_text, text_width
+from quizapp.ui.text import ELLIPSIS, SEPARATOR
+from quizapp.ui.widgets import FlowLabel, OneLineLabel, plain_text, text_width
 
 SIZES = [(360, 640), (412, 915), (1280, 800)]
 
@@ -109,6 +109,9 @@ def check_words_whole(screen: Widget) -> None:
             assert whole_words_shown(widget), f"{name} is cut mid-word"
         elif widget.text_size[0]:
             assert words_fit(widget), f"{name} breaks a word across lines at width {widget.width}"
+        if isinstance(widget, FlowLabel):  # each line fits as laid out, so Kivy never wraps after a "·"
+            lines = plain_text(widget.text).split("\n")
+            assert all(text_width(line, widget) <= widget.width + 1 or SEPARATOR not in line for line in lines), f"{name} wraps after a ·"
 
 
 def visible_deck_rows(ui: Driver) -> list[Widget]:
