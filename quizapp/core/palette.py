@@ -3,7 +3,9 @@ quizapp (the Kivy theme, and the class page a phone's browser opens)."""
 
 from __future__ import annotations
 
-# Colours chosen for at least 4.5:1 contrast of text on its background in both palettes.
+# Colours chosen for at least 4.5:1 contrast of text on its background in both palettes (disabled
+# text included), and 3:1 for the rating buttons against the screen, as Anki colours them: Again red,
+# Hard amber, Good green, Easy blue.
 PALETTES: dict[str, dict[str, str]] = {
     "light": {
         "background": "#F3F5F8",
@@ -30,6 +32,13 @@ PALETTES: dict[str, dict[str, str]] = {
         "mature": "#1C6E2C",
         "suspended": "#C7A500",
         "buried": "#8A8F96",
+        "disabled_fill": "#E9EDF2",
+        "disabled_text": "#5C6470",
+        "rating_again": "#B3261E",
+        "rating_hard": "#8A5300",
+        "rating_good": "#1C6E2C",
+        "rating_easy": "#1D5DAA",
+        "rating_text": "#FFFFFF",
     },
     "dark": {
         "background": "#121418",
@@ -56,5 +65,12 @@ PALETTES: dict[str, dict[str, str]] = {
         "mature": "#8FE09C",
         "suspended": "#E0C23C",
         "buried": "#7D848D",
+        "disabled_fill": "#24292F",
+        "disabled_text": "#A3ACB7",
+        "rating_again": "#FF8A80",
+        "rating_hard": "#F0B75A",
+        "rating_good": "#7BD08A",
+        "rating_easy": "#7FB2F2",
+        "rating_text": "#0B1522",
     },
 }

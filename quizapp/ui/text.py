@@ -24,6 +24,8 @@ _OPEN, _CLOSE = "\x01", "\x02"
 
 
 NBSP = "\u00a0"  # a space that never breaks a line
+ELLIPSIS = "…"
+SEPARATOR = "  ·  "  # between the items of a row, such as the counts
 
 
 def coloured(text: str, colour_hex: str, *, bold: bool = False) -> str:
@@ -74,8 +76,8 @@ def numbered(lines: Iterable[str]) -> str:
     return "\n".join(f"{number}. {line}" for number, line in enumerate(lines, 1))
 
 
-def counts_markup(counts: DueCounts, colour_hex: Callable[[str], str], current_queue: str | None = None) -> str:
-    """"12 new · 3 learning · 40 review" in the queues' colours; the current card's queue
+def counts_parts(counts: DueCounts, colour_hex: Callable[[str], str], current_queue: str | None = None) -> list[str]:
+    """"12 new", "3 learning", "40 review", each in its queue's colour; the current card's queue
     underlined, as Anki marks it. A number and its word are joined by a no-break space, so a
     narrow screen never wraps between them."""
     parts = []
@@ -84,4 +86,15 @@ def counts_markup(counts: DueCounts, colour_hex: Callable[[str], str], current_q
         if queue == current_queue:
             text = f"[u]{text}[/u]"
         parts.append(f"[color={colour_hex(queue)}][b]{text}[/b][/color]")
-    return "  ·  ".join(parts)
+    return parts
+
+
+def counts_markup(counts: DueCounts, colour_hex: Callable[[str], str], current_queue: str | None = None) -> str:
+    """The counts on one line: "12 new · 3 learning · 40 review"."""
+    return SEPARATOR.join(counts_parts(counts, colour_hex, current_queue))
+
+
+def short_date(instant: datetime, now: datetime, tz: tzinfo) -> str:
+    """"14 Mar", with the year only when it is not this year's: "14 Mar 2027"."""
+    local = instant.astimezone(tz)
+    return local.strftime("%d %b" if local.year == now.astimezone(tz).year else "%d %b %Y")

@@ -64,6 +64,13 @@ class Theme(EventDispatcher):
     mature = ColorProperty()
     suspended = ColorProperty()
     buried = ColorProperty()
+    disabled_fill = ColorProperty()
+    disabled_text = ColorProperty()
+    rating_again = ColorProperty()
+    rating_hard = ColorProperty()
+    rating_good = ColorProperty()
+    rating_easy = ColorProperty()
+    rating_text = ColorProperty()
 
     font_small = NumericProperty()
     font_body = NumericProperty()

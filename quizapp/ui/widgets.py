@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import (
     BooleanProperty,
+    ListProperty,
     NumericProperty,
     ObjectProperty,
     OptionProperty,
@@ -29,6 +31,8 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.spinner import Spinner
 from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
+
+from quizapp.ui.text import ELLIPSIS, SEPARATOR
 
 if TYPE_CHECKING:
     from quizapp.ui.app import QuizApp
@@ -50,6 +54,7 @@ class AppButton(Button):
 
     fill = ObjectProperty((0.5, 0.5, 0.5, 1))
     ink = ObjectProperty((0, 0, 0, 1))
+    disabled_fill = ObjectProperty((0.9, 0.9, 0.9, 1))
     wrap = BooleanProperty(True)
 
 
@@ -83,6 +88,7 @@ class AppSpinner(Spinner):
 
     fill = ObjectProperty((0.5, 0.5, 0.5, 1))
     ink = ObjectProperty((0, 0, 0, 1))
+    disabled_fill = ObjectProperty((0.9, 0.9, 0.9, 1))
     wrap = BooleanProperty(True)
 
 
@@ -143,11 +149,88 @@ def scroll_to_top_of(scroll: ScrollView, widget: Widget, padding: float = dp(8))
 
 
 class TopBar(BoxLayout):
-    """Back, the screen's title, and "Get help now" (one tap from every screen)."""
+    """Back, the screen's title, and "Get help now" (one tap from every screen). The title grows
+    with the text size; when it no longer fits whole between the buttons it takes a row of its
+    own, rather than being cut mid-word."""
 
     title = StringProperty()
     show_back = BooleanProperty(True)
     show_help = BooleanProperty(True)
+    title_inline = BooleanProperty(True)
+
+    def on_kv_post(self, base_widget: Any) -> None:
+        inline = self.ids.inline_title
+        inline.bind(width=self._place_title, padding=self._place_title, font_size=self._place_title)
+        self.bind(title=self._place_title)
+
+    def _place_title(self, *_args: Any) -> None:
+        inline = self.ids.inline_title
+        needed = text_width(self.title, inline) + inline.padding[0] + inline.padding[2]
+        self.title_inline = needed <= inline.width
+
+
+class OneLineLabel(Label):
+    """One line of `full_text`; when it is too long, the words that fit and "…", never part of a
+    word (Kivy's own shortening keeps the last word, or cuts inside one). Only a first word
+    wider than the whole line is cut."""
+
+    full_text = StringProperty()
+
+    def on_kv_post(self, base_widget: Any) -> None:
+        self.bind(full_text=self._fit, width=self._fit, font_size=self._fit, padding=self._fit)
+        self._fit()
+
+    def _fit(self, *_args: Any) -> None:
+        room = self.width - self.padding[0] - self.padding[2]
+        text = " ".join(self.full_text.split())
+        if text_width(text, self) <= room:
+            self.text = text
+            return
+        words = text.split(" ")
+        kept = next((count for count in range(len(words) - 1, 0, -1) if text_width(" ".join(words[:count]) + ELLIPSIS, self) <= room), 0)
+        if kept:
+            self.text = " ".join(words[:kept]) + ELLIPSIS
+        else:
+            first = words[0]
+            length = next((end for end in range(len(first), 0, -1) if text_width(first[:end] + ELLIPSIS, self) <= room), 0)
+            self.text = first[:length] + ELLIPSIS
+
+
+class FlowLabel(WrapLabel):
+    """Short items in a row, " · " between them, starting a new line between two items (never
+    inside one) where the next would not fit, so no line ends or starts with a lone "·". Items
+    may hold markup."""
+
+    parts = ListProperty()
+    separator = SEPARATOR
+
+    def on_kv_post(self, base_widget: Any) -> None:
+        self.bind(parts=self._flow, width=self._flow, font_size=self._flow)
+        self._flow()
+
+    def _flow(self, *_args: Any) -> None:
+        lines: list[list[str]] = []
+        for part in self.parts:
+            if lines and text_width(plain_text(self.separator.join([*lines[-1], part])), self) <= self.width:
+                lines[-1].append(part)
+            else:
+                lines.append([part])
+        self.text = "\n".join(self.separator.join(line) for line in lines)
+
+
+_MARKUP_TAG = re.compile(r"\[/?[a-z_]+(?:=[^\]]*)?\]")
+
+
+def plain_text(markup: str) -> str:
+    """The text a label with markup shows, without its tags."""
+    return _MARKUP_TAG.sub("", markup).replace("&bl;", "[").replace("&br;", "]").replace("&amp;", "&")
+
+
+def text_width(text: str, label: Label) -> float:
+    """How wide `text` is on one line in the label's font (bold, as the widest case, if the label
+    may bold part of it with markup)."""
+    core = CoreLabel(font_size=label.font_size, font_name=label.font_name, bold=label.bold or label.markup)
+    return float(core.get_extents(text)[0])
 
 
 class BottomBar(BoxLayout):

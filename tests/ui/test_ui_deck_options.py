@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ui_driver import ROUTES, Driver, check_layout, deck_panel
+from ui_driver import ROUTES, Driver, check_layout, deck_panel, tap_deck_action
 
 
 def new_count(ui: Driver, deck_id: str) -> str:
@@ -14,7 +14,7 @@ def new_count(ui: Driver, deck_id: str) -> str:
 
 
 def open_options(ui: Driver, deck_id: str = "all-types") -> None:
-    ui.tap(deck_panel(ui, deck_id).ids.options)
+    tap_deck_action(ui, deck_id, "options")
     assert ui.screen.name == "deck_options" and ui.screen.deck_id == deck_id
 
 

@@ -4,15 +4,14 @@
 from __future__ import annotations
 
 import pytest
-from ui_driver import KEY_ENTER, Driver, answer_by_taps, deck_panel, texts
+from ui_driver import KEY_ENTER, Driver, answer_by_taps, tap_deck_action, texts
 
 from quizapp.core.quiz import QuestionKind
 from quizapp.ui.screens.quiz_setup import KIND_NAMES
 
 
 def set_up_quiz(ui: Driver, kind: QuestionKind, deck_id: str = "all-types") -> None:
-    panel = deck_panel(ui, deck_id)
-    ui.tap(panel.ids.quiz)
+    tap_deck_action(ui, deck_id, "quiz")
     setup = ui.screen
     assert setup.name == "quiz_setup"
     assert [value for value, chip in setup.deck_chips.items() if chip.active] == [deck_id]
@@ -72,8 +71,7 @@ def test_feedback_shows_the_right_answer_and_explanation(ui: Driver) -> None:
 
 
 def test_setup_refuses_an_empty_choice(ui: Driver) -> None:
-    panel = deck_panel(ui, "basics")
-    ui.tap(panel.ids.quiz)
+    tap_deck_action(ui, "basics", "quiz")
     setup = ui.screen
     for chip in setup.deck_chips.values():
         if chip.active:

@@ -11,7 +11,7 @@ from pathlib import Path
 from kivy.core.window import Window
 from kivy.metrics import sp
 from kivy.utils import get_color_from_hex
-from ui_driver import Driver, deck_panel
+from ui_driver import Driver, deck_panel, tap_deck_action
 
 from quizapp.ui.theme import PALETTES
 
@@ -56,8 +56,7 @@ def test_settings_survive_a_restart(start_app: Callable[..., Driver]) -> None:
 
 def test_a_restart_comes_back_to_the_screen_and_deck(start_app: Callable[..., Driver]) -> None:
     ui = start_app()
-    panel = deck_panel(ui, "basics")
-    ui.tap(panel.ids.stats)
+    tap_deck_action(ui, "basics", "stats")
     assert ui.screen.deck_choice == "Basic facts"
     ui = start_app()
     assert ui.app.stack == ("home", "stats")
@@ -68,8 +67,7 @@ def test_a_restart_comes_back_to_the_screen_and_deck(start_app: Callable[..., Dr
 
 def test_a_quiz_in_progress_comes_back_as_its_setup(start_app: Callable[..., Driver]) -> None:
     ui = start_app()
-    panel = deck_panel(ui, "basics")
-    ui.tap(panel.ids.quiz)
+    tap_deck_action(ui, "basics", "quiz")
     ui.tap(ui.screen.ids.start_button)
     assert ui.app.stack == ("home", "quiz_setup", "quiz")
     ui = start_app()

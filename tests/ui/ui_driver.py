@@ -167,15 +167,23 @@ def damage_progress(data_dir: Path) -> bytes:
     return garbage
 
 
+def tap_deck_action(ui: Driver, deck_id: str, action: str) -> None:
+    """Tap Quiz, Stats or Options of a deck on the home screen, unfolding its ⋯ menu first."""
+    panel = deck_panel(ui, deck_id)
+    if not panel.expanded:
+        ui.tap(panel.ids.menu_button)
+    ui.tap(panel.ids[action])
+
+
 DECK = "basics"
 
 
 # How a learner reaches each screen from home: the taps, in order.
 ROUTES: dict[str, Callable[[Driver], None]] = {
     "study": lambda ui: ui.tap(deck_panel(ui, DECK).ids.study),
-    "quiz_setup": lambda ui: ui.tap(deck_panel(ui, DECK).ids.quiz),
-    "stats": lambda ui: ui.tap(deck_panel(ui, DECK).ids.stats),
-    "deck_options": lambda ui: ui.tap(deck_panel(ui, DECK).ids.options),
+    "quiz_setup": lambda ui: tap_deck_action(ui, DECK, "quiz"),
+    "stats": lambda ui: tap_deck_action(ui, DECK, "stats"),
+    "deck_options": lambda ui: tap_deck_action(ui, DECK, "options"),
     "browse": lambda ui: ui.tap(ui.screen.ids.browse_button),
     "settings": lambda ui: ui.tap(ui.screen.ids.settings_button),
     "help": lambda ui: ui.tap(ui.screen.ids.top_bar.ids.help_button),

@@ -8,11 +8,12 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from quizapp.core.collection import BrowseRow, CardFilter, Collection
+from quizapp.ui.text import NBSP, short_date
 from quizapp.ui.widgets import AppScreen, load_kv_once
 
 ALL_TAGS = "All tags"
@@ -36,13 +37,15 @@ def state_words(row: BrowseRow, collection: Collection, tz: tzinfo) -> str:
     words = [row.state.state.value]
     due = collection.due_date(row.state)
     if due is not None:
-        words.append("due " + due.astimezone(tz).strftime("%d %b %Y"))
+        words.append(f"due{NBSP}{short_date(due, collection.now(), tz).replace(' ', NBSP)}")
     words += [flag for flag, on in (("suspended", row.suspended), ("buried", row.buried), ("leech", row.leech)) if on]
     return " · ".join(words)
 
 
 class BrowseRowView(ButtonBehavior, BoxLayout):
     key = ListProperty()
+    column_x = NumericProperty()
+    column_right = NumericProperty()
     prompt = StringProperty()
     detail = StringProperty()
 
@@ -100,7 +103,8 @@ class BrowseScreen(AppScreen):
         rows = collection.search(self.ids.search_field.text, self.tag, limit=RESULT_LIMIT, show=self.show)
         titles = {deck.deck_id: deck.title for deck in collection.decks()}
         self.ids.results.data = [
-            {"key": list(row.key), "prompt": row.prompt, "detail": f"{titles.get(row.key[0], row.key[0])} · {state_words(row, collection, collection.tz)}"}
+            # Where the card stands first: on a narrow screen the deck's title gives way to it.
+            {"key": list(row.key), "prompt": row.prompt, "detail": f"{state_words(row, collection, collection.tz)} · {titles.get(row.key[0], row.key[0])}"}
             for row in rows
         ]
         count = len(rows)

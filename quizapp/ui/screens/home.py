@@ -6,11 +6,16 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from kivy.properties import StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    StringProperty,
+)
 
 from quizapp.core.queues import DueCounts
 from quizapp.ui.android_share import on_android
-from quizapp.ui.text import NBSP, counts_markup, describe_due
+from quizapp.ui.text import SEPARATOR, counts_parts, describe_due
 from quizapp.ui.widgets import AppScreen, Panel, load_kv_once
 
 
@@ -19,15 +24,35 @@ class LoadingPanel(Panel):
 
 
 class TodayPanel(Panel):
-    counts_text = StringProperty()
+    counts = ListProperty()
     due_text = StringProperty()
 
 
 class DeckPanel(Panel):
+    """One deck in a compact row: its title and Study, today's counts below; ⋯ unfolds the
+    description with Quiz, Stats and Options."""
+
     deck_id = StringProperty()
     title = StringProperty()
     description = StringProperty()
-    counts_text = StringProperty()
+    card_count = NumericProperty()
+    counts = ListProperty()
+    expanded = BooleanProperty(False)
+
+    def on_kv_post(self, base_widget: Any) -> None:
+        self._more = self.ids.more.__self__  # a strong reference: ids hold weak ones
+        self.remove_widget(self._more)
+
+    def on_expanded(self, _panel: DeckPanel, expanded: bool) -> None:
+        if expanded:
+            self.add_widget(self._more, index=0)
+        else:
+            self.remove_widget(self._more)
+
+    @property
+    def counts_text(self) -> str:
+        """The counts as one line of markup."""
+        return SEPARATOR.join(self.counts)
 
 
 class ProblemsPanel(Panel):
@@ -60,13 +85,14 @@ class HomeScreen(AppScreen):
         decks = collection.decks()
         colour = self.app.theme.hex
         total = collection.all_decks_counts(deck.counts for deck in decks)  # within the all-decks limit
-        content.add_widget(TodayPanel(counts_text=counts_markup(total, colour), due_text=self._due_text(total)))
+        content.add_widget(TodayPanel(counts=counts_parts(total, colour), due_text=self._due_text(total)))
         for deck in decks:
             panel = DeckPanel(
                 deck_id=deck.deck_id,
                 title=deck.title,
                 description=deck.description,
-                counts_text=counts_markup(deck.counts, colour) + f"  [color={colour('muted')}]of{NBSP}{deck.card_count}{NBSP}cards[/color]",
+                counts=counts_parts(deck.counts, colour),
+                card_count=deck.card_count,
             )
             if on_android():  # only a phone has a share sheet
                 panel.ids.buttons.add_widget(self.action("Share", partial(self.app.share_deck, deck.deck_id), primary=False))
