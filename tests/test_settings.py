@@ -30,6 +30,9 @@ LEARNERS = {
     "desired_retention": 0.85,
     "new_per_day": 5,
     "reviews_per_day": 150,
+    "read_aloud": True,
+    "reminder_on": True,
+    "reminder_minute": 7 * 60 + 30,
 }
 
 # A value this version cannot use, for each setting: mistyped, out of range, or the wrong kind.
@@ -47,6 +50,10 @@ UNUSABLE = [
     ("new_per_day", -1),
     ("new_per_day", [20]),
     ("reviews_per_day", 100_000),
+    ("read_aloud", 1),
+    ("reminder_on", "on"),
+    ("reminder_minute", 24 * 60),
+    ("reminder_minute", "19:00"),
 ]
 
 
