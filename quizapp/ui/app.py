@@ -229,7 +229,6 @@ class QuizApp(App):
         self.open_screen("home")
         # Decks handed to the app wait until there is a collection to install them in.
         self._deck_receiver.start()
-        self.update_reminder()
 
     def on_pause(self) -> bool:
         self.save_ui_state()
@@ -308,6 +307,7 @@ class QuizApp(App):
     def _finish_loading(self, problems: list[str]) -> None:
         self.load_problems = problems
         self.loading = False
+        self.update_reminder()  # now that every deck's cards are known
         if self._stack == ["home"]:
             self._restore_ui_state()
 
