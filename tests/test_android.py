@@ -58,10 +58,12 @@ from quizapp.ui.android_share import (
     share_file_name,
     subscribe_link_of,
 )
+from quizapp.ui.notify import RECEIVER_CLASS
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC = REPO / "buildozer.spec"
 INTENT_FILTERS = REPO / "android-manifest" / "intent_filters.xml"
+RECEIVERS = REPO / "android-manifest" / "receivers.xml"
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
 A = f"{{{ANDROID_NS}}}"
 
@@ -72,7 +74,11 @@ NOT_SHIPPED_DIRS = ("tests", "benchmarks", "docs")
 # Files in the runtime folders the phone does not need (a type-checker marker).
 NOT_NEEDED_SUFFIXES = {".typed", ".pyc"}
 
-REQUIRED_PERMISSIONS = {"android.permission.INTERNET"}  # feeds and the classroom LAN share
+REQUIRED_PERMISSIONS = {
+    "android.permission.INTERNET",  # feeds and the classroom LAN share
+    "android.permission.RECEIVE_BOOT_COMPLETED",  # the daily reminder's alarm, set again after a reboot
+    "android.permission.POST_NOTIFICATIONS",  # the daily reminder (asked for at run time on Android 13+)
+}
 OPTIONAL_PERMISSIONS = {"android.permission.ACCESS_NETWORK_STATE"}
 ARCHS = {"arm64-v8a", "armeabi-v7a"}
 
@@ -572,7 +578,7 @@ def _permission_names(config: Any, p4a_build: ModuleType) -> set[str]:
     return {p["name"] for p in p4a_build.parse_permissions(config.getlist("app", "android.permissions", []))}
 
 
-def test_permissions_are_only_the_network(config: Any, p4a_build: ModuleType) -> None:
+def test_permissions_are_the_network_and_the_reminder(config: Any, p4a_build: ModuleType) -> None:
     names = _permission_names(config, p4a_build)
     assert REQUIRED_PERMISSIONS <= names
     assert names - REQUIRED_PERMISSIONS <= OPTIONAL_PERMISSIONS, f"unexpected permissions: {names - REQUIRED_PERMISSIONS - OPTIONAL_PERMISSIONS}"
@@ -644,6 +650,7 @@ def test_rendered_manifest(config: Any, p4a: ModuleType, p4a_build: ModuleType, 
         args=args, service=False, service_data=[], native_services=[], debug=False, url_scheme="kivy",
         android_api=config.getint("app", "android.api"),
     )
+    text = _p4a_hook(config).with_receivers(text, RECEIVERS.read_text())  # what the build's hook does
     manifest = ET.fromstring(text)
     sdk = manifest.find("uses-sdk")
     assert sdk is not None and sdk.get(A + "targetSdkVersion") == config.get("app", "android.api")
@@ -656,6 +663,30 @@ def test_rendered_manifest(config: Any, p4a: ModuleType, p4a_build: ModuleType, 
     assert activity.get(A + "launchMode") == "singleTask"
     filters = activity.findall("intent-filter")
     assert len(filters) == 1 + len(_intent_filters_fragment().findall("intent-filter"))  # the launcher's + ours
+    [receiver] = application.findall("receiver")
+    assert receiver.get(A + "name") == RECEIVER_CLASS and receiver.get(A + "exported") == "false"
+    assert {a.get(A + "name") for a in receiver.iter("action")} == {"android.intent.action.BOOT_COMPLETED", "android.intent.action.MY_PACKAGE_REPLACED"}
+    assert _p4a_hook(config).with_receivers(text, RECEIVERS.read_text()) == text  # a second build adds nothing
+
+
+def _p4a_hook(config: Any) -> ModuleType:
+    path = REPO / str(config.get("app", "p4a.hook"))
+    spec = importlib.util.spec_from_file_location("quizapp_p4a_hook", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_reminders_java_receiver_is_built_into_the_app(config: Any) -> None:
+    [source_dir] = config.getlist("app", "android.add_src", [])
+    java = REPO / source_dir / Path(*RECEIVER_CLASS.split(".")).with_suffix(".java")
+    assert java.is_file(), java
+    text = java.read_text()
+    assert f"package {RECEIVER_CLASS.rsplit('.', 1)[0]};" in text
+    app_id = f"{config.get('app', 'package.domain')}.{config.get('app', 'package.name')}"
+    assert RECEIVER_CLASS.startswith(app_id + "."), "the receiver lives in the app's own package"
+    assert f"{source_dir}" in config.get("app", "source.exclude_dirs")  # Java is compiled, not shipped as a file
 
 
 # -- android_share: the pure part, with fakes ------------------------------------------------------------

@@ -9,7 +9,7 @@ from conftest import run_repo_script
 
 # A few of each kind: a plain screen, a scrolled one, a study step, a quiz step, the recovery run.
 EXPECTED = (
-    "home", "stats-bottom", "deck-options", "browse", "card", "settings", "help", "help-no-region", "import", "share-sharing",
+    "home", "stats-bottom", "deck-options", "browse", "card", "settings", "settings-reminder", "help", "help-no-region", "import", "share-sharing",
     "quiz-feedback", "study-order-placing", "study-match-answer", "recovery",
 )  # fmt: skip
 

@@ -32,6 +32,9 @@ LEARNERS = {
     "reviews_per_day": 150,
     "intro_seen": True,
     "all_decks_new_per_day": 30,
+    "read_aloud": True,
+    "reminder_on": True,
+    "reminder_minute": 7 * 60 + 30,
 }
 
 # A value this version cannot use, for each setting: mistyped, out of range, or the wrong kind.
@@ -52,6 +55,10 @@ UNUSABLE = [
     ("intro_seen", 1),
     ("all_decks_new_per_day", -5),
     ("all_decks_new_per_day", 2.5),
+    ("read_aloud", 1),
+    ("reminder_on", "on"),
+    ("reminder_minute", 24 * 60),
+    ("reminder_minute", "19:00"),
 ]
 
 

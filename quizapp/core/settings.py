@@ -35,6 +35,8 @@ ROLLOVER_HOUR = Limits(0, 23, whole=True)
 DESIRED_RETENTION = Limits(0.70, 0.99)  # Anki's limits for FSRS
 NEW_PER_DAY = Limits(0, 9999, whole=True)
 REVIEWS_PER_DAY = Limits(0, 99999, whole=True)
+# The daily reminder's time of day, local time, in minutes after midnight (19:00 by default).
+REMINDER_MINUTE = Limits(0, 24 * 60 - 1, whole=True)
 LIMITS = {
     "font_scale": FONT_SCALE,
     "rollover_hour": ROLLOVER_HOUR,
@@ -42,6 +44,7 @@ LIMITS = {
     "new_per_day": NEW_PER_DAY,
     "all_decks_new_per_day": NEW_PER_DAY,
     "reviews_per_day": REVIEWS_PER_DAY,
+    "reminder_minute": REMINDER_MINUTE,
 }
 
 
@@ -62,13 +65,17 @@ class Settings:
     desired_retention: float = 0.9
     new_per_day: int = 20
     reviews_per_day: int = 200
+    # Read aloud and the daily reminder (off until the learner turns them on).
+    read_aloud: bool = False  # every card is read aloud as it appears, and its answer when shown
+    reminder_on: bool = False  # a daily notification at reminder_minute, only when cards are due
+    reminder_minute: int = 19 * 60
 
     def __post_init__(self) -> None:
         if self.theme not in THEMES:
             raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {self.theme!r}")
         if not isinstance(self.region, str):
             raise TypeError(f"region must be a region's id, not {self.region!r}")
-        for name in ("quiz_counts_as_review", "intro_seen"):
+        for name in ("quiz_counts_as_review", "intro_seen", "read_aloud", "reminder_on"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name.replace('_', ' ')} must be true or false, not {getattr(self, name)!r}")
         for name, limits in LIMITS.items():

@@ -42,6 +42,7 @@ from quizapp.core.collection import DECK_SUFFIXES, Collection
 from quizapp.core.datadir import ENV_VAR, default_data_dir
 from quizapp.core.errors import QuizappError, StoreError
 from quizapp.core.help import HelpContent, Region, load_help
+from quizapp.core.reminder import Reminder, cards_waiting_at, plan_reminder
 from quizapp.core.settings import Settings
 from quizapp.ui.android_share import (
     DeckReceiver,
@@ -49,7 +50,15 @@ from quizapp.ui.android_share import (
     import_incoming,
     share_deck,
 )
+from quizapp.ui.notify import (
+    ReminderPlatform,
+    desktop_notification,
+    local_zone,
+    reminder_notice,
+    system_reminders,
+)
 from quizapp.ui.opening import Opening
+from quizapp.ui.speech import Speech, system_speech
 from quizapp.ui.system_locale import SystemLocale, system_locale
 from quizapp.ui.theme import ASSETS_DIR, Theme, register_fonts
 from quizapp.ui.widgets import AppScreen
@@ -122,6 +131,8 @@ class QuizApp(App):
         collection_factory: CollectionFactory | None = None,
         deck_folders: Sequence[Path] | None = None,
         locale: SystemLocale | None = None,
+        speech: Speech | None = None,
+        reminders: ReminderPlatform | None = None,
         **kwargs: Any,
     ) -> None:
         """`data_dir`, `collection_factory`, `deck_folders` and `locale` let tests and the
@@ -138,6 +149,9 @@ class QuizApp(App):
         self._help: HelpContent | None = None
         # Where "Get help now" finds the learner's region while they have not chosen one.
         self.system_locale = locale or system_locale()
+        # Reading cards aloud and the daily reminder (tests give fakes).
+        self.speech = speech or system_speech()
+        self.reminders = reminders or system_reminders(self._remind_now)
         self._saved_stack: list[dict[str, Any]] = []
         self._collection: Collection | None = None
         # The settings in use while no collection is open (the recovery screen and its help).
@@ -227,6 +241,7 @@ class QuizApp(App):
             # Android may end a paused app without warning: fold the write-ahead log into the
             # database now, so a copy of the folder made after that still holds every answer.
             self._collection.store.checkpoint()
+            self.update_reminder()  # the phone's alarm then counts the cards left now
         return True  # stay alive in the background instead of being closed
 
     def on_resume(self) -> None:
@@ -242,6 +257,7 @@ class QuizApp(App):
         Window.unbind(on_keyboard=self._on_keyboard)
         ExceptionManager.remove_handler(self._failure_handler)
         self._deck_receiver.stop()
+        self.speech.stop()
         if self._loader is not None:
             self._loader.join()  # it may be writing: the deck files or the daily backup
         if self._collection is not None:
@@ -296,6 +312,7 @@ class QuizApp(App):
     def _finish_loading(self, problems: list[str]) -> None:
         self.load_problems = problems
         self.loading = False
+        self.update_reminder()  # now that every deck's cards are known
         if self._stack == ["home"]:
             self._restore_ui_state()
 
@@ -436,4 +453,28 @@ class QuizApp(App):
         else:
             settings = self._fallback_settings = self._fallback_settings.with_changes(**changes)
         self.theme.apply(settings.theme, settings.font_scale)
+        if changes.get("reminder_on"):
+            self.reminders.ask_permission()
+        self.update_reminder()
         return settings
+
+    # -- the daily reminder -------------------------------------------------------------------------------
+
+    def update_reminder(self) -> None:
+        """Set the next daily reminder from the settings and the cards (none when off or nothing
+        will be due)."""
+        if self._collection is not None:
+            self.reminders.set(plan_reminder(self._collection, local_zone()))
+
+    def _remind_now(self) -> None:
+        """A desktop reminder's time: remind of the cards due now, if any, then set the next."""
+        collection = self._collection
+        if collection is None:
+            return
+        now = collection.now()
+        cards = cards_waiting_at(collection, now)
+        if cards:
+            reminder = Reminder(now, cards)
+            desktop_notification(reminder.title, reminder.text)
+            self.add_notice(reminder_notice(reminder))
+        self.update_reminder()

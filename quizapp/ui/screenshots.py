@@ -30,6 +30,8 @@ from quizapp.core.quiz import Question, QuestionKind
 from quizapp.core.session import StudySession
 from quizapp.core.store import DB_NAME
 from quizapp.ui.headless import pump, run_until, use_offscreen_window
+from quizapp.ui.notify import DesktopReminders
+from quizapp.ui.speech import Speech
 from quizapp.ui.system_locale import FixedLocale
 
 SIZES = ("1280x800", "412x915", "360x640")
@@ -137,9 +139,12 @@ class Tour:
         app.open_screen("card", key=browse.ids.results.data[0]["key"])
         self.shot("card")
         app.go_home()
-        app.open_screen("settings")
+        settings = app.open_screen("settings")
         self.shot("settings")
         self.shot("settings-bottom", scroll_y=0)
+        settings.change("reminder_on", True)
+        self.shot("settings-reminder", scroll_y=0)
+        settings.change("reminder_on", False)
         self.get_help()
         app.go_home()
         self.quiz()
@@ -309,6 +314,19 @@ def copy_of(history: Path) -> Iterator[Path]:
         yield data_dir
 
 
+class SilentVoice(Speech):
+    """A voice that says nothing: the pictures show the Read aloud buttons on every machine."""
+
+    def available(self) -> bool:
+        return True
+
+    def speak(self, text: str) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
 def make_app(data_dir: Path, clock: FixedClock) -> Any:
     """The app on `data_dir` at the screenshots' fixed time, with the bundled decks."""
     # Imported here: kivy must not load before the window size is configured.
@@ -319,6 +337,8 @@ def make_app(data_dir: Path, clock: FixedClock) -> Any:
         collection_factory=lambda directory: Collection.open(directory, clock=clock, tz=timezone.utc),
         deck_folders=[bundled_decks_dir()],
         locale=FixedLocale(SHOTS_LOCALE),
+        speech=SilentVoice(),
+        reminders=DesktopReminders(lambda: None, lambda _seconds, _callback: lambda: None),  # never goes off mid-tour
     )
 
 

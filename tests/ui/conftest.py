@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from platform_fakes import FakeReminders, FakeSpeech
 from ui_driver import Driver
 
 from quizapp.core.collection import Collection
@@ -76,8 +77,9 @@ def data_dir(tmp_path: Path) -> Path:
 def start_app(data_dir: Path, deck_dir: Path, clock: FixedClock) -> Iterator[Callable[..., Driver]]:
     """Start the app; a second call quits the first app and starts it again (a restart).
     `deck_folders=None` reads the decks from where the app does by default. The system locale is
-    en_US.UTF-8 whatever the machine's, unless a test gives `locale`. The introduction a first start
-    shows is skipped, unless `keep_intro`."""
+    en_US.UTF-8 whatever the machine's, unless a test gives `locale`; the voice and the reminders
+    are fakes (tests/platform_fakes.py) unless a test gives `speech` or `reminders`. The
+    introduction a first start shows is skipped, unless `keep_intro`."""
     drivers: list[Driver] = []
 
     def start(wait_for_opening: bool = True, keep_intro: bool = False, **kwargs: Any) -> Driver:
@@ -86,7 +88,7 @@ def start_app(data_dir: Path, deck_dir: Path, clock: FixedClock) -> Iterator[Cal
         app = QuizApp(
             data_dir=data_dir,
             collection_factory=lambda directory: Collection.open(directory, clock=clock, tz=timezone.utc),
-            **{"deck_folders": [deck_dir], "locale": FixedLocale("en_US.UTF-8"), **kwargs},
+            **{"deck_folders": [deck_dir], "locale": FixedLocale("en_US.UTF-8"), "speech": FakeSpeech(), "reminders": FakeReminders(), **kwargs},
         )
         app._run_prepare()
         if wait_for_opening:  # a loaded machine may take over OPENING_PATIENCE_S to open the database

@@ -28,6 +28,10 @@ def as_hour(value: float) -> str:
     return f"{int(value):02d}:00"
 
 
+def as_clock(minutes: float) -> str:
+    return f"{int(minutes) // 60:02d}:{int(minutes) % 60:02d}"
+
+
 def as_count(value: float) -> str:
     return str(int(value))
 
@@ -46,12 +50,20 @@ class SettingsScreen(AppScreen):
     reviews_per_day = NumericProperty(DEFAULTS.reviews_per_day)
     rollover_hour = NumericProperty(DEFAULTS.rollover_hour)
     quiz_counts_as_review = BooleanProperty(DEFAULTS.quiz_counts_as_review)
+    read_aloud = BooleanProperty(DEFAULTS.read_aloud)
+    voice_available = BooleanProperty(True)
+    reminder_on = BooleanProperty(DEFAULTS.reminder_on)
+    reminder_minute = NumericProperty(DEFAULTS.reminder_minute)
+    reminders_while_closed = BooleanProperty(False)
 
     def prepare(self, **_params: Any) -> None:
         settings = self.app.settings
         for name in ("font_scale", "desired_retention", "new_per_day", "all_decks_new_per_day", "reviews_per_day", "rollover_hour", "quiz_counts_as_review"):
             setattr(self, name, getattr(settings, name))
         self.theme_name = settings.theme
+        self.read_aloud, self.reminder_on, self.reminder_minute = settings.read_aloud, settings.reminder_on, settings.reminder_minute
+        self.voice_available = self.app.speech.available()
+        self.reminders_while_closed = self.app.reminders.while_closed
         self.show_region()
 
     def show_region(self) -> None:

@@ -123,6 +123,7 @@ class StudyScreen(AppScreen):
         area.add_widget(Factory.Muted(text=f"{card.deck_title} · {QUEUE_NAMES[card.queue]}"))
         self.prompt_label = Factory.Prompt(text=card.face.prompt)
         area.add_widget(self.prompt_label)
+        self._add_speaker("Read aloud", card.face.prompt)
         question = question_for_card(card.card, card.key)
         self.answer_widget: AnswerWidget | None = answer_widget_for(question) if question else None
         if self.answer_widget is not None:
@@ -167,6 +168,7 @@ class StudyScreen(AppScreen):
             area.add_widget(Factory.Prompt(text=verdict, markup=True))
         for text, role in self._answer_parts(card):
             area.add_widget(Factory.Muted(text=text) if role == "muted" else WrapLabel(text=text, bold=role == "answer", markup=role == "markup"))
+        self._add_speaker("Read answer aloud", "\n".join(filter(None, (card.face.answer, card.card.explain))))
         labels = self.session.button_labels()
         self.set_actions({RATING_NAMES[rating].lower(): self._rating_button(rating, labels[rating]) for rating in Rating})
         # The verdict and the right answer (below the controls of a card answered with a widget,
@@ -192,6 +194,21 @@ class StudyScreen(AppScreen):
         if card.sources:
             parts.append(("Source: " + source_lines(card.sources), "muted"))
         return parts
+
+    def _add_speaker(self, label: str, text: str) -> None:
+        """A speaker button that reads `text` aloud, read at once when every card is to be read.
+        None without a voice: a button that cannot speak would only confuse."""
+        speech = self.app.speech
+        if not speech.available():
+            return
+        button = Factory.SpeakButton(text=label)
+        button.bind(on_release=lambda _button: speech.speak(text))
+        self.ids.card_area.add_widget(button)
+        if self.app.settings.read_aloud:
+            speech.speak(text)
+
+    def on_leave(self, *_args: Any) -> None:
+        self.app.speech.stop()
 
     def rate(self, rating: Rating) -> None:
         if self.phase != "answer":
