@@ -12,9 +12,10 @@ from kivy.metrics import dp
 from ui_driver import Driver, check_layout, finish, open_dialog, status, texts
 
 from quizapp.core.card_state import Rating
+from quizapp.core.collection import Collection
 from quizapp.sharing.bundle import bundle_deck_file
 from quizapp.sharing.feed import SETTINGS_KEY, publish, subscriptions
-from quizapp.sharing.reports import load_reports
+from quizapp.sharing.reports import build_report, load_reports, send_report
 from quizapp.sharing.server import ShareServer
 from quizapp.sharing.signing import PublisherKey
 from quizapp.ui.dialogs import QuestionDialog
@@ -223,3 +224,31 @@ def test_the_screen_fits_with_a_feed_even_with_the_largest_text(ui: Driver, impo
     finally:
         Window.size = original
         pump(2)
+
+
+def test_a_taken_name_is_said_plainly_and_a_report_can_be_taken_back(
+    ui: Driver, importer: ImportScreen, teacher_feed: tuple[ShareServer, Path], deck_dir: Path, tmp_path: Path
+) -> None:
+    server, _decks = teacher_feed
+    with Collection.open(tmp_path / "classmate") as classmate:  # another learner, with a key of their own
+        classmate.sync_files([deck_dir])
+        send_report(server.url, build_report(classmate, "basics", "Ana"), timeout=5)
+    add_feed(ui, importer, server.url)
+    importer.ids.report_deck_spinner.text = "Basic facts"
+    ui.tap(importer.ids.nickname)
+    ui.type(" ana ")
+    ui.tap(importer.ids.send_button)
+    finish(importer, "report")
+    message, error = status(importer, "report")
+    assert error and message.startswith("The name 'ana' is taken by another learner. Choose another name, or ask your teacher to free it.")
+    assert "409" in message and [report.nickname for report in load_reports(server.reports_dir, "basics")] == ["Ana"]
+
+    importer.ids.nickname.text = "Bo"
+    ui.tap(importer.ids.send_button)
+    finish(importer, "report")
+    assert sorted(report.nickname for report in load_reports(server.reports_dir, "basics")) == ["Ana", "Bo"]
+    ui.tap(importer.ids.withdraw_button)
+    finish(importer, "report")
+    message, error = status(importer, "report")
+    assert not error and message
+    assert [report.nickname for report in load_reports(server.reports_dir, "basics")] == ["Ana"]  # only mine went
