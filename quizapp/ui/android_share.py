@@ -44,6 +44,7 @@ from quizapp.sharing.bundle import (
     export_bundle,
     import_bundle,
 )
+from quizapp.sharing.formats import ImportOptions
 from quizapp.sharing.install import ImportResult
 from quizapp.sharing.links import is_subscribe_link
 
@@ -186,12 +187,13 @@ def read_incoming(uri: str, source: UriSource, *, max_bytes: int = MAX_BUNDLE_BY
     return IncomingDeck(uri=uri, name=name, data=data)
 
 
-def import_incoming(collection: Collection, deck: IncomingDeck, *, confirmed: bool = False, as_new: bool = False) -> ImportResult:
+def import_incoming(collection: Collection, deck: IncomingDeck, options: ImportOptions | None = None) -> ImportResult:
     """Install a received deck like any bundle: checked as a whole, a newer version updates the
     deck by card id (progress kept), the same or an older one changes nothing. As for a file from
-    the chooser, `confirmed` is the learner's yes to what the first try asked, and `as_new` keeps
-    it beside a deck of another origin (see install.py)."""
-    return import_bundle(collection, deck.data, name=deck.name, confirmed=confirmed, as_new=as_new)
+    the chooser, `options.confirmed` is the learner's yes to what the first try asked, and
+    `options.as_new` keeps it beside a deck of another origin (see install.py)."""
+    options = options or ImportOptions()
+    return import_bundle(collection, deck.data, name=deck.name, confirmed=options.confirmed, as_new=options.as_new)
 
 
 def share_file_name(deck_id: str, version: int) -> str:

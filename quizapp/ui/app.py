@@ -312,7 +312,7 @@ class QuizApp(App):
         collection = self.collection
 
         def attempt(options: ImportOptions) -> FileImport:
-            return FileImport([import_incoming(collection, deck, confirmed=options.confirmed, as_new=options.as_new)])
+            return FileImport([import_incoming(collection, deck, options)])
 
         def run(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
             run_in_background("receive-deck", work, done, lambda words: self._received(f"{deck.name} was not imported: {words}"))

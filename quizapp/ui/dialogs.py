@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from kivy.properties import StringProperty
 from kivy.uix.modalview import ModalView
+from kivy.utils import escape_markup
 
 from quizapp.core.collection import Collection
 from quizapp.sharing.formats import FileImport, ImportOptions
@@ -42,7 +43,8 @@ MAX_IDS_SHOWN = 12  # card ids listed per kind of change; the rest are counted
 
 
 class QuestionDialog(ModalView):
-    """A yes-or-no question. `on_answer(yes)` is dispatched once: Back and a tap outside are No."""
+    """A yes-or-no question. `on_answer(yes)` is dispatched once: Back and a tap outside are No.
+    `text` is Kivy markup: text from outside goes through `escape_markup`."""
 
     title = StringProperty()
     text = StringProperty()
@@ -91,7 +93,7 @@ def changes_words(confirmation: Confirmation) -> str:
     changes = confirmation.changes
     lines = [listed(label, ids) for label, ids in (("New cards", changes.added), ("Changed", changes.changed), ("Retired", changes.retired)) if ids]
     if changes.unchanged:
-        lines.append(f"Unchanged: {changes.unchanged}")
+        lines.append(f"Cards unchanged: {changes.unchanged}")
     if confirmation.safety_cards:
         lines.append(listed("Safety cards affected", confirmation.safety_cards))
     return "\n".join(lines) or "No card changes."
@@ -115,21 +117,19 @@ def confirmation_question(result: ImportResult, collection: Collection) -> tuple
         return (
             f"Use your teacher's version of {title}?",
             (
-                f"Your teacher's key words: {words}. They should match your teacher's screen.\n"
+                f"Your teacher's key words:\n[b]{words}[/b]\nThey should match your teacher's screen.\n\n"
                 "Your progress is kept card by card. You can go back to the app's version at any time, on the deck's Options screen."
             ),
         )
     reasons = " ".join(REASON_WORDS[reason] for reason in confirmation.reasons if reason in REASON_WORDS)
-    return f"Update {title}?", f"{confirmation.question}\n{reasons}".strip()
+    return f"Update {title}?", f"{escape_markup(confirmation.question)}\n\n{reasons}".strip()
 
 
 def refusal_text(error: OriginRefusedError, collection: Collection) -> str:
     record = collection.deck_record(error.deck_id)
     title = record.title if record else error.deck_id
-    return (
-        f"You have {title} from {error.installed.describe()}. This one comes from {error.incoming.describe()}, "
-        "so it may not replace yours.\nKeep both adds it beside yours as a new deck; yours stays as it is."
-    )
+    refused = f"You have {title} from {error.installed.describe()}. This one comes from {error.incoming.describe()}, so it may not replace yours."
+    return f"{escape_markup(refused)}\n\nKeep both adds it beside yours as a new deck; yours stays as it is."
 
 
 def result_line(result: ImportResult) -> str:
@@ -223,7 +223,7 @@ class ImportAsking:
         if len(waiting) == 1:
             title, text = confirmation_question(waiting[0], self.collection)
         else:
-            title, text = f"Update {len(waiting)} decks?", "\n\n".join(" ".join(confirmation_question(result, self.collection)) for result in waiting)
+            title, text = f"Update {len(waiting)} decks?", "\n\n".join(self._asked(result) for result in waiting)
         details = "\n\n".join(f"{result.title}:\n{changes_words(result.confirmation)}" for result in waiting if result.confirmation)
 
         def confirmed(yes: bool) -> None:
@@ -235,6 +235,11 @@ class ImportAsking:
             self.done(import_message(outcome), False)
 
         self.dialog = ask(title, text, confirmed, details=details)
+
+    def _asked(self, result: ImportResult) -> str:
+        """One deck's question, among several asked at once."""
+        title, text = confirmation_question(result, self.collection)
+        return f"[b]{escape_markup(title)}[/b] {text}"
 
 
 load_kv_once(__file__)

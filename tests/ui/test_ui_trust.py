@@ -14,16 +14,18 @@ import pytest
 from ui_driver import Driver, finish, open_dialog, status, texts
 
 from quizapp.core.datadir import bundled_decks_dir
+from quizapp.core.origin import BUNDLED, file_origin
 from quizapp.sharing.bundle import bundle_deck_file
 from quizapp.sharing.feed import add_app_package, publish, subscriptions
+from quizapp.sharing.install import OriginRefusedError
 from quizapp.sharing.links import subscribe_link
 from quizapp.sharing.server import ShareServer
 from quizapp.sharing.signing import PublisherKey, fingerprint_words
 from quizapp.ui import app as app_module
 from quizapp.ui.android_share import ACTION_VIEW, DeckReceiver, IncomingDeck, IntentData
-from quizapp.ui.dialogs import QuestionDialog
+from quizapp.ui.dialogs import QuestionDialog, refusal_text
 from quizapp.ui.headless import run_until
-from quizapp.ui.screens.import_decks import ImportScreen
+from quizapp.ui.screens.import_decks import ImportScreen, subscribe_question
 
 HOSTILE = Path(__file__).parent.parent / "hostile"
 OVERDOSE = "overdose-response"
@@ -175,7 +177,7 @@ def test_following_a_feed_shows_its_words_first_and_pins_the_key_shown(
     add_feed(ui, importer, server.url)
     dialog = question()
     plain = server.url.split("#")[0] + "index.json"
-    assert f"Address: {plain}" in dialog.text and f"Publisher key words: {TEACHER.words}" in dialog.text
+    assert f"Address: {plain} (1 deck)" in dialog.text and f"Publisher key words:\n[b]{TEACHER.words}[/b]" in dialog.text
     assert "Compare these words with your teacher's screen" in dialog.text and "pinned on first use" not in dialog.text
     answer(ui, yes=False)
     assert status(importer, "feed") == ("Not followed.", False) and subscriptions(ui.app.collection) == []
@@ -209,7 +211,7 @@ def test_a_teachers_version_of_a_bundled_deck_is_asked_by_name_and_no_is_remembe
     answer(ui, yes=True)  # follow
     dialog = question(timeout=15)
     assert dialog.title == "Use your teacher's version of Overdose response?"
-    assert f"Your teacher's key words: {TEACHER.words}" in dialog.text
+    assert f"Your teacher's key words:\n[b]{TEACHER.words}[/b]" in dialog.text
     answer(ui, yes=False)
     finish(screen, "update")
     assert ui.app.collection.adaptation_declined(OVERDOSE, TEACHER.public_key)
@@ -262,7 +264,7 @@ def test_a_quizapp_link_asks_with_the_words_and_never_follows_by_itself(
     ui = start_app(link=link)  # `python main.py LINK`, or a desktop's link handler
     dialog = question()
     assert ui.app.stack == ("home", "import")
-    assert f"Publisher key words: {TEACHER.words}" in dialog.text and subscriptions(ui.app.collection) == []
+    assert f"Publisher key words:\n[b]{TEACHER.words}[/b]" in dialog.text and subscriptions(ui.app.collection) == []
     answer(ui, yes=True)
     finish(ui.screen, "feed", "update")
     assert [subscription.key for subscription in subscriptions(ui.app.collection)] == [TEACHER.public_key]
@@ -285,3 +287,10 @@ def test_links_reach_the_app_from_the_command_line_and_from_an_android_intent(mo
     assert receiver.receive(IntentData(ACTION_VIEW, data=link)) is None
     assert links == [link]
     assert fingerprint_words(TEACHER.public_key) == TEACHER.words
+
+
+def test_text_from_outside_is_never_read_as_markup_in_a_question(ui: Driver) -> None:
+    text = subscribe_question("http://10.0.0.5/[b]x[/b]/index.json", 1, TEACHER.public_key, True)
+    assert "[b]x[/b]" not in text and "&bl;b&br;x&bl;/b&br;" in text and f"[b]{TEACHER.words}[/b]" in text
+    refused = OriginRefusedError(OVERDOSE, BUNDLED, file_origin("[size=90]big.quizdeck"))
+    assert "&bl;size=90&br;big.quizdeck" in refusal_text(refused, ui.app.collection)

@@ -23,7 +23,7 @@ from kivy.properties import (
 )
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
-from kivy.utils import platform
+from kivy.utils import escape_markup, platform
 
 from quizapp import __version__
 from quizapp.core.collection import Collection
@@ -105,17 +105,19 @@ def newer_app_notice(update: FeedUpdate) -> str | None:
     )
 
 
-def subscribe_question(url: str, key: str | None, key_from_address: bool) -> str:
+def subscribe_question(url: str, deck_count: int, key: str | None, key_from_address: bool) -> str:
     """What the learner checks before following a feed: its address and its publisher's words."""
+    address = escape_markup(f"Address: {url} ({counted(deck_count, 'deck')})")
     if key is None:
         return (
-            f"Address: {url}\nThis feed is not signed, so nothing shows who made its decks, and anyone on the network could "
+            f"{address}\n\nThis feed is not signed, so nothing shows who made its decks, and anyone on the network could "
             "change them. Follow it only if your teacher says it is not signed."
         )
-    pinned = "" if key_from_address else (
-        "\nThe address carried no key: quizapp will trust the key the feed is signed with now (pinned on first use)."
+    pinned = "" if key_from_address else "\n\nThe address carried no key: quizapp will trust the key the feed is signed with now (pinned on first use)."
+    return (
+        f"{address}\n\nPublisher key words:\n[b]{fingerprint_words(key)}[/b]\n\n"
+        f"Compare these words with your teacher's screen: follow the feed only if they are the same.{pinned}"
     )
-    return f"Address: {url}\nPublisher key words: {fingerprint_words(key)}\nCompare these words with your teacher's screen: follow the feed only if they are the same.{pinned}"
 
 
 def progress_words(progress: UpdateProgress) -> str:
@@ -267,7 +269,7 @@ class ImportScreen(TaskScreen):
     def _ask_to_subscribe(self, checked: tuple[str, str | None, FeedIndex]) -> None:
         url, given, index = checked
         key = given or index.signer
-        text = subscribe_question(url, key, given is not None)
+        text = subscribe_question(url, len(index.decks), key, given is not None)
 
         def answered(yes: bool) -> None:
             if not yes:
@@ -278,7 +280,7 @@ class ImportScreen(TaskScreen):
             address = keyed_address(url, key)
             self.run_task("feed", lambda: subscribe(collection, address, timeout=timeout), partial(self._subscribed, given is None), "The feed was not added")
 
-        ask(f"Follow this class feed? ({counted(len(index.decks), 'deck')})", text, answered, yes="Follow", no="Cancel")
+        ask("Follow this class feed?", text, answered, yes="Follow", no="Cancel")
 
     def _subscribed(self, pinned_on_first_use: bool, outcome: tuple[Subscription, FeedIndex]) -> None:
         subscription, index = outcome

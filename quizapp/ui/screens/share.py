@@ -22,6 +22,7 @@ from kivy.properties import (
     StringProperty,
 )
 from kivy.uix.boxlayout import BoxLayout
+from kivy.utils import escape_markup
 
 from quizapp.core.collection import DeckSummary
 from quizapp.core.errors import QuizappError
@@ -385,7 +386,7 @@ class ShareScreen(TaskScreen):
 
         ask(
             f"Delete {nickname}'s reports?",
-            "Their reports for every deck are deleted from this computer. The name stays theirs: they can send again.",
+            f"Every report {escape_markup(nickname)} sent, for every deck, is deleted from this computer. The name stays theirs: they can send again.",
             answered,
             yes="Delete",
             no="Keep",
