@@ -110,7 +110,8 @@ class SharePanel(Panel):
     """The running share: the address in large type, its QR code and the key's words, what the
     teacher should know (limits hit, nicknames refused), and Stop."""
 
-    url = StringProperty()
+    url = StringProperty()  # with the key, as the QR code holds it
+    address = StringProperty()  # without the key, to type
     matrix = ListProperty()
     deck_count = NumericProperty()
     words = StringProperty()
@@ -257,7 +258,7 @@ class ShareScreen(TaskScreen):
             self._stop_server(share, "")
             return
         self._share, self.sharing = share, True
-        self._share_panel = SharePanel(url=share.url, matrix=share.matrix, deck_count=share.deck_count, words=share.words)
+        self._share_panel = SharePanel(url=share.url, address=share.url.split("#")[0], matrix=share.matrix, deck_count=share.deck_count, words=share.words)
         content = self.ids.content
         content.add_widget(self._share_panel, index=len(content.children))
         self.ids.scroll.scroll_y = 1  # the address and the QR code in view
