@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from kivy.core.window import Window
+from kivy.metrics import dp
 from ui_driver import Driver, finish, open_dialog, status, texts
 
 from quizapp.core.datadir import bundled_decks_dir
@@ -24,7 +26,7 @@ from quizapp.sharing.signing import PublisherKey, fingerprint_words
 from quizapp.ui import app as app_module
 from quizapp.ui.android_share import ACTION_VIEW, DeckReceiver, IncomingDeck, IntentData
 from quizapp.ui.dialogs import QuestionDialog, refusal_text
-from quizapp.ui.headless import run_until
+from quizapp.ui.headless import pump, run_until
 from quizapp.ui.screens.import_decks import ImportScreen, subscribe_question
 
 HOSTILE = Path(__file__).parent.parent / "hostile"
@@ -142,7 +144,9 @@ def test_a_deck_another_origin_holds_is_refused_naming_both_and_keep_both_adds_i
     dialog = question()
     assert dialog.title == "Keep both decks?" and (dialog.yes_text, dialog.no_text) == ("Keep both", "Cancel")
     assert "bundled with the app" in dialog.text and "an unsigned file (forged-overdose.quizdeck)" in dialog.text
-    answer(ui, yes=False)
+    ui.back()  # Back is the safe answer, and stays on the screen
+    run_until(lambda: dialog.parent is None, timeout=2)  # Kivy fades it out
+    assert ui.screen.name == "import"
     assert status(importer, "import") == ("forged-overdose.quizdeck was not imported: yours stays as it is.", False)
     assert ui.app.collection.deck_record(f"{OVERDOSE}-2") is None
 
@@ -294,3 +298,26 @@ def test_text_from_outside_is_never_read_as_markup_in_a_question(ui: Driver) -> 
     assert "[b]x[/b]" not in text and "&bl;b&br;x&bl;/b&br;" in text and f"[b]{TEACHER.words}[/b]" in text
     refused = OriginRefusedError(OVERDOSE, BUNDLED, file_origin("[size=90]big.quizdeck"))
     assert "&bl;size=90&br;big.quizdeck" in refusal_text(refused, ui.app.collection)
+
+
+@pytest.mark.parametrize("size", [(360, 640), (1280, 800)], ids=["360x640", "1280x800"])
+def test_a_long_question_fits_the_window_with_the_largest_text(ui: Driver, importer: ImportScreen, tmp_path: Path, size: tuple[int, int]) -> None:
+    original = Window.size
+    Window.size = size
+    try:
+        ui.app.change_settings(font_scale=2.0)
+        importer.import_path(extra_bundle(tmp_path, 1, "Old back"))
+        finish(importer, "import")
+        importer.import_path(extra_bundle(tmp_path, 2, "New back"))
+        finish(importer, "import")
+        dialog = question()
+        pump(3)
+        assert 0 <= dialog.x and dialog.right <= Window.width and 0 <= dialog.y and dialog.top <= Window.height
+        for button in (dialog.ids.yes_button, dialog.ids.no_button):
+            assert button.height >= dp(48) and button.texture_size[0] <= button.width
+        label = dialog.ids.text_label
+        assert label.texture_size[0] <= label.width + 1  # wrapped
+        answer(ui, yes=False)
+    finally:
+        Window.size = original
+        pump(2)
