@@ -191,7 +191,6 @@ class ImportAsking:
 
     def __init__(self, name: str, attempt: Callable[[ImportOptions], FileImport], collection: Collection, run: Runner, done: Done) -> None:
         self.name, self.attempt, self.collection, self.run, self.done = name, attempt, collection, run, done
-        self.dialog: QuestionDialog | None = None  # the question showing, if any
 
     def start(self, options: ImportOptions | None = None) -> None:
         options = options or ImportOptions()
@@ -214,7 +213,7 @@ class ImportAsking:
                 else:
                     self.done(f"{self.name} was not imported: yours stays as it is.", False)
 
-            self.dialog = ask("Keep both decks?", refusal_text(refused, self.collection), keep_both, yes="Keep both", no="Cancel")
+            ask("Keep both decks?", refusal_text(refused, self.collection), keep_both, yes="Keep both", no="Cancel")
             return
         waiting = [result for result in outcome.results if result.confirmation is not None]
         if not waiting or options.confirmed:
@@ -234,7 +233,7 @@ class ImportAsking:
                 decline(self.collection, result)
             self.done(import_message(outcome), False)
 
-        self.dialog = ask(title, text, confirmed, details=details)
+        ask(title, text, confirmed, details=details)
 
     def _asked(self, result: ImportResult) -> str:
         """One deck's question, among several asked at once."""
