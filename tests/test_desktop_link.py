@@ -1,5 +1,6 @@
 """The desktop entry that registers quizapp:// links (x-scheme-handler/quizapp) on Linux desktops:
-a valid entry whose command is `quizapp open-link`, which shows the publisher's words and asks."""
+a valid entry whose command starts the app with the link, which shows the publisher's words and
+asks (tests/ui/test_ui_trust.py follows the link through the app)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ import shutil
 import subprocess
 
 import pytest
+import tomllib
 from conftest import REPO
-
-from quizapp.cli import build_parser, cmd_open_link
 
 ENTRY = REPO / "packaging" / "quizapp-link.desktop"
 
@@ -29,15 +29,14 @@ def test_the_entry_registers_the_quizapp_scheme_for_an_application() -> None:
     entry = desktop_entry()
     assert entry["Type"] == "Application" and entry["Name"]
     assert "x-scheme-handler/quizapp" in entry["MimeType"].rstrip(";").split(";")
-    assert entry["Terminal"] == "true"  # open-link asks the learner before subscribing
+    assert entry["Terminal"] == "false"  # the app itself asks the learner before subscribing
 
 
-def test_its_command_opens_the_link_through_quizapp_open_link() -> None:
+def test_its_command_starts_the_app_with_the_link() -> None:
     program, *arguments = shlex.split(desktop_entry()["Exec"])
-    assert program == "quizapp" and arguments.count("%u") == 1  # the link, as one argument
-    link = "quizapp://subscribe?url=http%3A%2F%2F10.0.0.5%3A8765%2F&key=" + "A" * 43
-    args = build_parser().parse_args([link if argument == "%u" else argument for argument in arguments])
-    assert args.run is cmd_open_link and args.link == link and not args.yes
+    assert arguments == ["%u"]  # the link, as one argument
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["gui-scripts"]
+    assert scripts[program] == "quizapp.ui.app:main"  # which opens a quizapp:// argument (QuizApp(link=…))
 
 
 def test_the_entry_passes_the_freedesktop_validator() -> None:

@@ -11,6 +11,7 @@ from conftest import run_repo_script
 EXPECTED = (
     "home", "stats-bottom", "deck-options", "browse", "card", "settings", "settings-reminder", "help", "help-no-region", "import", "share-sharing",
     "quiz-feedback", "study-order-placing", "study-match-answer", "recovery",
+    "import-follow-feed", "import-teachers-version", "import-keep-both", "deck-options-teachers-version",
 )  # fmt: skip
 
 

@@ -34,6 +34,7 @@ import re
 import urllib.parse
 import zipfile
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -380,7 +381,7 @@ def index_url(url: str) -> str:
     if parts.scheme not in ("http", "https", "file") or (parts.scheme != "file" and not parts.netloc):
         raise FeedError(f"'{url}' is not a web address; it should look like http://192.168.1.20:8765/")
     if parts.path.endswith(".json"):
-        return url
+        return urllib.parse.urlunsplit((*parts[:4], ""))  # the key in the fragment is pinned, not part of the address
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path + INDEX_NAME, "", ""))
 
@@ -490,7 +491,7 @@ def check_for_updates(
     *,
     progress: Progress | None = None,
     timeout: float = TIMEOUT_SECONDS,
-    confirmed: bool = False,
+    confirmed: bool | AbstractSet[str] = False,
 ) -> list[FeedUpdate]:
     """Check each feed (default: every subscription) and import the decks that are newer there.
 
@@ -498,14 +499,17 @@ def check_for_updates(
     is reported in its FeedUpdate's `errors` and does not stop the others. A deck that needs the
     learner's yes (a teacher's version of a bundled deck, or an update that changes safety cards
     or retires most of a deck) comes back as a result with a confirmation; `confirmed` applies
-    those. `progress` is called from this thread.
+    those: all of them (True), or those of the deck ids given (the app asks deck by deck).
+    `progress` is called from this thread.
     """
     subscribed = {s.url: s for s in subscriptions(collection)}
     feeds = list(subscribed.values()) if urls is None else [subscribed.get(index_url(u)) or Subscription(index_url(u), address_key(u)) for u in urls]
     return [_update_feed(collection, feed, feed.url in subscribed, progress or (lambda _: None), timeout, confirmed) for feed in feeds]
 
 
-def _update_feed(collection: Collection, feed: Subscription, subscribed: bool, progress: Progress, timeout: float, confirmed: bool) -> FeedUpdate:
+def _update_feed(
+    collection: Collection, feed: Subscription, subscribed: bool, progress: Progress, timeout: float, confirmed: bool | AbstractSet[str]
+) -> FeedUpdate:
     url = feed.url
     report = FeedUpdate(url)
     progress(UpdateProgress(url, "index"))
@@ -538,7 +542,8 @@ def _update_feed(collection: Collection, feed: Subscription, subscribed: bool, p
             data = _download(url, entry, progress, timeout)
             progress(UpdateProgress(url, "import", entry.deck_id, entry.size, entry.size))
             # Decks from this feed belong to its publisher's key (checked against the pinned one).
-            result = _import_listed(collection, data, entry, feed, feed_origin(url, signer=index.signer), confirmed)
+            said_yes = confirmed is True or (not isinstance(confirmed, bool) and entry.deck_id in confirmed)
+            result = _import_listed(collection, data, entry, feed, feed_origin(url, signer=index.signer), said_yes)
         except QuizappError as error:
             report.errors.append(str(error))
             continue

@@ -30,7 +30,12 @@ MAX_REDIRECTS = 3
 
 
 class NetworkError(QuizappError):
-    """A web address cannot be reached, answered with an error, or sent too much."""
+    """A web address cannot be reached, answered with an error, or sent too much. `status` is the
+    HTTP status of an error answer (409: a class report's nickname is taken), else None."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def request(
@@ -93,7 +98,7 @@ def _read(
     except urllib.error.HTTPError as error:
         if deadline.expired:
             raise _timed_out(url, timeout) from None
-        raise NetworkError(f"{url}: the server answered {error.code} {error.reason}{_server_says(error)}") from None
+        raise NetworkError(f"{url}: the server answered {error.code} {error.reason}{_server_says(error)}", error.code) from None
     except urllib.error.URLError as error:
         if deadline.expired or isinstance(error.reason, TimeoutError):
             raise _timed_out(url, timeout) from None

@@ -44,6 +44,7 @@ from quizapp.sharing.bundle import (
     export_bundle,
     import_bundle,
 )
+from quizapp.sharing.formats import ImportOptions
 from quizapp.sharing.install import ImportResult
 from quizapp.sharing.links import is_subscribe_link
 
@@ -186,10 +187,13 @@ def read_incoming(uri: str, source: UriSource, *, max_bytes: int = MAX_BUNDLE_BY
     return IncomingDeck(uri=uri, name=name, data=data)
 
 
-def import_incoming(collection: Collection, deck: IncomingDeck) -> ImportResult:
+def import_incoming(collection: Collection, deck: IncomingDeck, options: ImportOptions | None = None) -> ImportResult:
     """Install a received deck like any bundle: checked as a whole, a newer version updates the
-    deck by card id (progress kept), the same or an older one changes nothing."""
-    return import_bundle(collection, deck.data, name=deck.name)
+    deck by card id (progress kept), the same or an older one changes nothing. As for a file from
+    the chooser, `options.confirmed` is the learner's yes to what the first try asked, and
+    `options.as_new` keeps it beside a deck of another origin (see install.py)."""
+    options = options or ImportOptions()
+    return import_bundle(collection, deck.data, name=deck.name, confirmed=options.confirmed, as_new=options.as_new)
 
 
 def share_file_name(deck_id: str, version: int) -> str:
@@ -317,7 +321,8 @@ class AndroidUris:
 
 
 class DeckReceiver:
-    """Hands every .quizdeck opened with or shared to the app to `on_deck`, on the Kivy thread.
+    """Hands every .quizdeck opened with or shared to the app to `on_deck`, and every
+    quizapp://subscribe link opened with it to `on_link`, on the Kivy thread.
 
     The UI starts one when the app starts (`DeckReceiver(on_deck, on_error).start()`); on a
     desktop `start()` does nothing and returns False. Files are read on a worker thread so a large
@@ -330,11 +335,13 @@ class DeckReceiver:
         on_error: Callable[[str, str], None],
         source_factory: Callable[[], UriSource] | None = None,
         schedule: Callable[[Callable[[], None]], None] | None = None,
+        on_link: Callable[[str], None] | None = None,
     ) -> None:
         """`source_factory` and `schedule` (run a callable on the UI thread; Kivy's Clock by
         default) let tests run it without a phone."""
         self.on_deck = on_deck
         self.on_error = on_error
+        self.on_link = on_link
         self._source_factory = source_factory or AndroidUris
         self._schedule = schedule or _on_kivy_thread
         self._started = False
@@ -363,7 +370,12 @@ class DeckReceiver:
         self.receive(intent_data(intent))
 
     def receive(self, intent: IntentData) -> threading.Thread | None:
-        """Read the intent's deck files on a worker thread; None when it carries none."""
+        """Read the intent's deck files on a worker thread; None when it carries none. A
+        subscribe link goes to `on_link` as it is (the app checks it and asks the learner)."""
+        link = subscribe_link_of(intent)
+        if link is not None and self.on_link is not None:
+            self._deliver(self.on_link, link)
+            return None
         uris = deck_uris(intent)
         if not uris:
             return None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -44,12 +45,15 @@ from quizapp.core.errors import QuizappError, StoreError
 from quizapp.core.help import HelpContent, Region, load_help
 from quizapp.core.reminder import Reminder, cards_waiting_at, plan_reminder
 from quizapp.core.settings import Settings
+from quizapp.sharing.formats import FileImport, ImportOptions
+from quizapp.sharing.links import LinkError, is_subscribe_link, parse_subscribe_link
 from quizapp.ui.android_share import (
     DeckReceiver,
     IncomingDeck,
     import_incoming,
     share_deck,
 )
+from quizapp.ui.dialogs import ImportAsking
 from quizapp.ui.notify import (
     ReminderPlatform,
     desktop_notification,
@@ -133,10 +137,12 @@ class QuizApp(App):
         locale: SystemLocale | None = None,
         speech: Speech | None = None,
         reminders: ReminderPlatform | None = None,
+        link: str | None = None,
         **kwargs: Any,
     ) -> None:
         """`data_dir`, `collection_factory`, `deck_folders` and `locale` let tests and the
-        screenshot script use a temporary folder, a fixed clock, their own decks and a set locale."""
+        screenshot script use a temporary folder, a fixed clock, their own decks and a set locale.
+        `link` is a quizapp:// link the app was started with (`python main.py LINK`)."""
         super().__init__(**kwargs)
         self.title = "quizapp"
         self.icon = str(ASSETS_DIR / "icon.png")
@@ -157,6 +163,7 @@ class QuizApp(App):
         # The settings in use while no collection is open (the recovery screen and its help).
         self._fallback_settings = Settings()
         self._failure_handler = _FailuresAsNotices(self)
+        self._pending_link = link  # opened once the collection is open
         self.manager: ScreenManager
 
     # -- start and stop -----------------------------------------------------------------------------
@@ -188,7 +195,7 @@ class QuizApp(App):
         ExceptionManager.add_handler(self._failure_handler)
         self.manager = ScreenManager(transition=NoTransition())
         # On Android, .quizdeck files opened with or shared to the app arrive here (a no-op elsewhere).
-        self._deck_receiver = DeckReceiver(self.receive_deck, lambda name, message: self.add_notice(f"{name}: {message}"))
+        self._deck_receiver = DeckReceiver(self.receive_deck, lambda name, message: self.add_notice(f"{name}: {message}"), on_link=self.open_link)
         opening = Opening(self.load_collection)
         if not opening.done.wait(OPENING_PATIENCE_S):
             # Slow (a lock, or a large upgrade): say so instead of a blank window, Get help included.
@@ -234,6 +241,9 @@ class QuizApp(App):
             self.open_screen("intro")
         # Decks handed to the app wait until there is a collection to install them in.
         self._deck_receiver.start()
+        if self._pending_link is not None:
+            link, self._pending_link = self._pending_link, None
+            self.open_link(link)
 
     def on_pause(self) -> bool:
         self.save_ui_state()
@@ -318,18 +328,38 @@ class QuizApp(App):
 
     # -- deck files arriving and leaving -------------------------------------------------------------
 
-    def receive_deck(self, deck: IncomingDeck) -> None:
-        """Install a deck file handed to the app, off the UI thread; the outcome shows on home."""
-        run_in_background(
-            "receive-deck",
-            lambda: import_incoming(self.collection, deck).message(),
-            self._received,
-            lambda words: self._received(f"{deck.name} was not imported: {words}"),
-        )
+    def receive_deck(self, deck: IncomingDeck) -> ImportAsking:
+        """Install a deck file handed to the app, off the UI thread, asking first as the Import
+        screen does (an update that needs a yes, a deck of another origin); the outcome shows on home."""
+        collection = self.collection
+
+        def attempt(options: ImportOptions) -> FileImport:
+            return FileImport([import_incoming(collection, deck, options)])
+
+        def run(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+            run_in_background("receive-deck", work, done, lambda words: self._received(f"{deck.name} was not imported: {words}"))
+
+        asking = ImportAsking(deck.name, attempt, collection, run, lambda outcome, _error: self._received(outcome))
+        asking.start()
+        return asking
 
     def _received(self, outcome: str) -> None:
         self.add_notice(outcome)
         self.current_screen().on_return()
+
+    def open_link(self, text: str) -> None:
+        """A quizapp://subscribe link (a class page's "Open in quizapp"): the Import screen shows
+        the feed's address and its publisher's words, and follows it only on the learner's yes."""
+        if self._collection is None:  # still opening, or recovering: the link waits
+            self._pending_link = text
+            return
+        try:
+            link = parse_subscribe_link(text)
+        except LinkError as error:
+            self.add_notice(f"That quizapp link was not followed: {error}")
+            return
+        screen = self.open_screen("import")
+        screen.propose_feed(link.address)  # type: ignore[attr-defined]
 
     def share_deck(self, deck_id: str) -> None:
         """Offer a deck through Android's share sheet."""
@@ -478,3 +508,10 @@ class QuizApp(App):
             desktop_notification(reminder.title, reminder.text)
             self.add_notice(reminder_notice(reminder))
         self.update_reminder()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the app; a quizapp:// link among the arguments (a desktop's link handler passes one)
+    opens its subscribe question once the app has started."""
+    arguments = sys.argv[1:] if argv is None else argv
+    QuizApp(link=next((argument for argument in arguments if is_subscribe_link(argument)), None)).run()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -111,6 +112,24 @@ class Tour:
         pump(6)
         self.app.root.export_to_png(str(self.out_dir / f"{self.prefix}-{name}.png"))
 
+    def window_shot(self, name: str) -> None:
+        """The whole window, with the question over the screen (a dialog is not part of the root)."""
+        from kivy.core.window import Window
+        from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
+
+        pump(6)
+        width, height = Window.size
+        Window._win.save_bytes_in_png(str(self.out_dir / f"{self.prefix}-{name}.png"), glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE), width, height)
+
+    def question(self) -> Any:
+        """The question the app shows, once it shows one."""
+        from kivy.core.window import Window
+
+        from quizapp.ui.dialogs import QuestionDialog
+
+        run_until(lambda: any(isinstance(child, QuestionDialog) for child in Window.children))
+        return next(child for child in Window.children if isinstance(child, QuestionDialog))
+
     def start(self) -> None:
         """Start the app and wait for its progress to be open (or found unopenable): on a loaded
         machine that can take longer than the app waits before saying it is opening."""
@@ -152,6 +171,8 @@ class Tour:
         self.study()
         app.go_home()
         self.import_and_share()
+        app.go_home()
+        self.trust()
         app.stop()
 
     def intro(self) -> None:
@@ -196,6 +217,45 @@ class Tour:
         self.shot("share-sharing-bottom", scroll_y=0)
         screen.stop_sharing()
         run_until(lambda: "share" not in screen.busy)
+
+    def trust(self) -> None:
+        """The questions before a deck changes: following a class feed (its publisher's words), a
+        teacher's version of a bundled deck, and a deck another origin holds (Keep both); then the
+        deck's Options with the way back to the app's version."""
+        from quizapp.sharing.bundle import bundle_deck_file
+        from quizapp.sharing.feed import publish
+        from quizapp.sharing.server import ShareServer
+        from quizapp.sharing.signing import PublisherKey
+
+        app = self.app
+        overdose = bundled_decks_dir() / "overdose-response.yaml"
+        with tempfile.TemporaryDirectory(prefix="quizapp-shots-feed-") as temp:
+            decks, feed = Path(temp) / "decks", Path(temp) / "feed"
+            decks.mkdir()
+            # The teacher republishes the bundled deck one version up (no card changed).
+            text = overdose.read_text(encoding="utf-8")
+            (decks / overdose.name).write_text(re.sub(r"(?m)^  version: (\d+)$", lambda m: f"  version: {int(m.group(1)) + 1}", text, count=1), encoding="utf-8")
+            publish(decks, feed, signer=PublisherKey.from_raw(bytes(range(32))))  # a fixed key: the same words in every picture
+            with ShareServer(feed, host="127.0.0.1", port=0) as server:
+                screen = app.open_screen("import")
+                screen.propose_feed(server.url)
+                self.window_shot_of_question("import-follow-feed", yes=True)
+                self.window_shot_of_question("import-teachers-version", yes=True)
+                run_until(lambda: not screen.busy)
+            bundle_deck_file(overdose, Path(temp) / "overdose-response.quizdeck")  # an unsigned copy, from another origin
+            screen.import_path(Path(temp) / "overdose-response.quizdeck")
+            self.window_shot_of_question("import-keep-both", yes=False)
+            run_until(lambda: not screen.busy)
+        app.go_home()
+        options = app.open_screen("deck_options", deck_id="overdose-response")
+        self.shot("deck-options-teachers-version")
+        options.use_bundled()
+        app.go_home()
+
+    def window_shot_of_question(self, name: str, yes: bool) -> None:
+        dialog = self.question()
+        self.window_shot(name)
+        dialog.answer(yes)
 
     def recovery(self) -> None:
         """Start the app on a damaged database: the recovery screen, then its confirm step."""

@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 from kivy.core.window import Window
 from kivy.metrics import dp
-from ui_driver import Driver, check_layout, finish, status, texts
+from ui_driver import Driver, check_layout, finish, open_dialog, status, texts
 
 from quizapp.core.card_state import Rating
+from quizapp.core.collection import Collection
 from quizapp.sharing.bundle import bundle_deck_file
 from quizapp.sharing.feed import SETTINGS_KEY, publish, subscriptions
-from quizapp.sharing.reports import load_reports
+from quizapp.sharing.reports import build_report, load_reports, send_report
 from quizapp.sharing.server import ShareServer
+from quizapp.sharing.signing import PublisherKey
+from quizapp.ui.dialogs import QuestionDialog
 from quizapp.ui.headless import pump, run_until
 from quizapp.ui.screens import import_decks as import_module
 from quizapp.ui.screens.import_decks import ImportScreen
@@ -26,6 +29,7 @@ deck: {id: extra, version: 1, title: Extra deck}
 cards:
   - {id: e1, type: basic, front: Extra front, back: Extra back}
 """
+TEACHER = PublisherKey.generate()  # the teacher's publisher key: their feed is signed
 UNREACHABLE = "http://127.0.0.1:9/"  # the discard port: nothing listens there, so it refuses at once
 
 
@@ -47,17 +51,24 @@ def teacher_feed(tmp_path: Path, deck_dir: Path) -> Iterator[tuple[ShareServer, 
     (decks / "basics.yaml").write_text((deck_dir / "basics.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (decks / "extra.yaml").write_text(EXTRA_DECK, encoding="utf-8")
     out = tmp_path / "teacher-feed"
-    publish(decks, out)
+    publish(decks, out, signer=TEACHER)
     with ShareServer(out, host="127.0.0.1", port=0) as server:
         yield server, decks
 
 
-def add_feed(ui: Driver, screen: ImportScreen, url: str) -> None:
+def add_feed(ui: Driver, screen: ImportScreen, url: str, follow: bool | None = True) -> QuestionDialog | None:
+    """Type a feed's address and tap Add; once the app asks, answer Follow (or Cancel, or with
+    None leave the question open). Returns the question, if one was asked."""
     screen.ids.feed_field.text = ""  # what deleting a mistyped address does
     ui.tap(screen.ids.feed_field)
     ui.type(url)
     ui.tap(screen.ids.add_feed_button)
+    finish(screen, "feed")
+    question = open_dialog()
+    if question is not None and follow is not None:
+        ui.tap(question.ids.yes_button if follow else question.ids.no_button)
     finish(screen, "feed", "update")
+    return question
 
 
 def test_a_deck_file_is_imported_through_the_chooser(ui: Driver, importer: ImportScreen, tmp_path: Path) -> None:
@@ -87,7 +98,7 @@ def test_a_deck_file_is_imported_through_the_chooser(ui: Driver, importer: Impor
     ui.tap(picker.ids.import_button)
     assert picker.parent is None  # closed, and the import runs on a worker thread
     finish(importer, "import")
-    assert status(importer, "import") == ("extra v1: added with 1 cards", False)
+    assert status(importer, "import") == ("Extra deck v1: added with 1 card", False)
     assert "extra" in ui.app.collection.deck_ids()
     assert "Extra deck" in importer.deck_titles  # the report's deck list follows
 
@@ -109,17 +120,17 @@ def test_a_deck_file_is_imported_through_the_chooser(ui: Driver, importer: Impor
 def test_a_class_feed_is_followed_updated_and_left(ui: Driver, importer: ImportScreen, teacher_feed: tuple[ShareServer, Path]) -> None:
     server, decks = teacher_feed
     add_feed(ui, importer, server.url)
-    feed_url = server.url + "index.json"
-    assert status(importer, "feed") == (f"Added {feed_url} (2 decks).", False)
+    feed_url = server.url.split("#")[0] + "index.json"
+    assert status(importer, "feed") == (f"Added {feed_url} (2 decks). Pinned to the key {TEACHER.words}.", False)
     # Adding a feed fetches its decks at once: the learner already has `basics` v1.
-    assert status(importer, "update") == ("extra v1: added with 1 cards\nUp to date: basics", False)
+    assert status(importer, "update") == ("Extra deck v1: added with 1 card\nUp to date: Basic facts", False)
     assert importer.feed_urls == [feed_url] and feed_url in texts(importer.ids.feed_list)
 
     # The teacher corrects a card of the deck the feed gave and publishes v2 (`basics` the learner
     # had before: another origin, which the feed could not replace).
     text = EXTRA_DECK.replace("version: 1", "version: 2").replace("Extra back", "Extra back (corrected)")
     (decks / "extra.yaml").write_text(text, encoding="utf-8")
-    publish(decks, server.root)
+    publish(decks, server.root, signer=TEACHER)
     totals: list[float] = []
     importer.bind(update_total=lambda _screen, total: totals.append(total))
     disabled: list[bool] = []
@@ -128,8 +139,8 @@ def test_a_class_feed_is_followed_updated_and_left(ui: Driver, importer: ImportS
     finish(importer, "update")
     assert disabled[0] and not disabled[-1], "the button waits while the worker runs"
     message, error = status(importer, "update")
-    assert not error and message.startswith("extra v1 → v2: 0 new, 1 changed, 0 retired, 0 unchanged")
-    assert "Up to date: basics" in message
+    assert not error and message.startswith("Extra deck v1 → v2: 0 new, 1 changed, 0 retired, 0 unchanged")
+    assert "Up to date: Basic facts" in message
     assert any(totals), "the progress bar was told the download's size"
     assert ui.app.collection.deck_info("extra")[0].version == 2
 
@@ -213,3 +224,31 @@ def test_the_screen_fits_with_a_feed_even_with_the_largest_text(ui: Driver, impo
     finally:
         Window.size = original
         pump(2)
+
+
+def test_a_taken_name_is_said_plainly_and_a_report_can_be_taken_back(
+    ui: Driver, importer: ImportScreen, teacher_feed: tuple[ShareServer, Path], deck_dir: Path, tmp_path: Path
+) -> None:
+    server, _decks = teacher_feed
+    with Collection.open(tmp_path / "classmate") as classmate:  # another learner, with a key of their own
+        classmate.sync_files([deck_dir])
+        send_report(server.url, build_report(classmate, "basics", "Ana"), timeout=5)
+    add_feed(ui, importer, server.url)
+    importer.ids.report_deck_spinner.text = "Basic facts"
+    ui.tap(importer.ids.nickname)
+    ui.type(" ana ")
+    ui.tap(importer.ids.send_button)
+    finish(importer, "report")
+    message, error = status(importer, "report")
+    assert error and message.startswith("The name 'ana' is taken by another learner. Choose another name, or ask your teacher to free it.")
+    assert "409" in message and [report.nickname for report in load_reports(server.reports_dir, "basics")] == ["Ana"]
+
+    importer.ids.nickname.text = "Bo"
+    ui.tap(importer.ids.send_button)
+    finish(importer, "report")
+    assert sorted(report.nickname for report in load_reports(server.reports_dir, "basics")) == ["Ana", "Bo"]
+    ui.tap(importer.ids.withdraw_button)
+    finish(importer, "report")
+    message, error = status(importer, "report")
+    assert not error and message
+    assert [report.nickname for report in load_reports(server.reports_dir, "basics")] == ["Ana"]  # only mine went

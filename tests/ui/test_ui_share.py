@@ -8,16 +8,20 @@ import json
 import socket
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
 from kivy.core.window import Window
 from PIL import Image
-from ui_driver import Driver, check_layout, finish, status
+from ui_driver import Driver, check_layout, finish, open_dialog, status
 
 from quizapp.core.card_state import Rating
+from quizapp.core.collection import Collection
 from quizapp.core.days import FixedClock
-from quizapp.sharing.reports import build_report, send_report
+from quizapp.sharing.reports import build_report, load_reports, send_report
+from quizapp.sharing.signing import load_key
+from quizapp.sharing.web import NetworkError
 from quizapp.ui.headless import pump, run_until
 from quizapp.ui.qr import EXTRA_QUIET_MODULES
 from quizapp.ui.screens.share import ShareScreen
@@ -65,7 +69,7 @@ def test_a_report_reaches_the_teachers_hardest_cards_and_sharing_stops(ui: Drive
     with urllib.request.urlopen(url.split("#")[0] + "index.json", timeout=5) as response:  # the key travels in the fragment
         assert {deck["id"] for deck in json.load(response)["decks"]} == {"all-types", "basics"}
     panel = share.share_panel
-    assert panel.ids.url_label.text == url
+    assert panel.ids.url_label.text == url.split("#")[0] and url in panel.ids.full_address_label.text
     assert panel.ids.qr.matrix and "No class reports yet" in share.class_summary
 
     # A learner's app sends a report for one deck (the Import screen's Send does this).
@@ -148,3 +152,66 @@ def test_the_screen_fits_while_sharing_even_with_the_largest_text(ui: Driver, sh
     finally:
         Window.size = original
         pump(2)
+
+
+def test_students_compare_the_words_and_the_teacher_sees_refusals_and_frees_or_deletes_names(
+    ui: Driver, share: ShareScreen, deck_dir: Path, tmp_path: Path
+) -> None:
+    url = start_sharing(ui, share)
+    panel = share.share_panel
+    words = load_key(ui.app.data_dir).words
+    assert panel.words == words and panel.ids.words_label.text == words
+    assert url.endswith(f"#key={load_key(ui.app.data_dir).public_key}")
+
+    send_report(url, build_report(ui.app.collection, "basics", "Ana"), timeout=5)
+    with Collection.open(tmp_path / "classmate") as classmate:  # another learner under the same name
+        classmate.sync_files([deck_dir])
+        with pytest.raises(NetworkError) as refused:
+            send_report(url, build_report(classmate, "basics", "ana"), timeout=5)
+        assert refused.value.status == 409
+        run_until(lambda: "already used by another learner" in panel.notices_text, timeout=5)  # polled while sharing
+        assert panel.ids.notices_label.text.startswith("Refused lately:\n")
+        ui.tap(panel.ids.clear_notices_button)
+        assert panel.notices_text == ""
+
+        run_until(lambda: [row.nickname for row in share.ids.learner_list.children] == ["Ana"], timeout=10)
+        ui.tap(share.ids.learner_list.children[0].ids.release_button)
+        finish(share, "class")
+        assert share.report_box.nicknames() == []
+        assert status(share, "class")[0].startswith("The name Ana is free")
+        send_report(url, build_report(classmate, "basics", "ana"), timeout=5)  # the classmate may take it now
+
+    run_until(lambda: [row.nickname for row in share.ids.learner_list.children] == ["ana"], timeout=10)
+    finish(share, "class")
+    ui.tap(share.ids.learner_list.children[0].ids.delete_button)
+    dialog = open_dialog()
+    assert dialog is not None and dialog.title == "Delete ana's reports?"
+    ui.tap(dialog.ids.yes_button)
+    finish(share, "class")
+    assert load_reports(share.share_folder.parent / f"{share.share_folder.name}-reports", "basics") == []
+    assert status(share, "class")[0] == "Deleted ana's reports (1 deck)."
+
+
+def test_the_teacher_offers_the_app_from_a_file_chooser(ui: Driver, share: ShareScreen, tmp_path: Path) -> None:
+    folder = tmp_path / "Downloads"
+    folder.mkdir()
+    package = folder / "quizapp-0.2.0-arm64-v8a-release.apk"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("AndroidManifest.xml", b"\x03\x00\x08\x00")
+    (folder / "notes.txt").write_text("not an app", encoding="utf-8")
+
+    ui.tap(share.ids.offer_app_button)
+    picker = share.picker
+    chooser = picker.ids.chooser
+    chooser.path = str(folder)
+    run_until(lambda: len(chooser.files) == 2)  # ../ and the package
+    entry = next(node for node in chooser.layout.ids.treeview.iterate_all_nodes() if getattr(node, "path", "") == str(package))
+    ui.tap(entry)
+    ui.tap(picker.ids.import_button)
+    assert share.app_package_text == f"{package.name} will be offered when you start sharing."
+
+    url = start_sharing(ui, share)
+    with urllib.request.urlopen(url.split("#")[0] + "index.json", timeout=5) as response:
+        listed = json.load(response)["app"]
+    assert listed["version"] == "0.2.0" and listed["url"] == "quizapp-0.2.0.apk"
+    assert share.app_package_text.startswith("The class page offers quizapp 0.2.0 (")

@@ -20,6 +20,7 @@ from kivy.uix.widget import Widget
 from quizapp.core.quiz import QuestionKind
 from quizapp.core.store import DB_NAME
 from quizapp.ui.app import QuizApp
+from quizapp.ui.dialogs import QuestionDialog
 from quizapp.ui.headless import pump, run_until
 from quizapp.ui.screenshots import response_for
 from quizapp.ui.tasks import TaskScreen
@@ -136,6 +137,11 @@ def check_layout(screen: Widget) -> None:
             assert widget.height >= dp(48) - 0.5 and widget.width >= dp(48) - 0.5, f"{name} is a small touch target: {widget.size}"
         if isinstance(widget, Label) and widget.text and not widget.shorten and widget.text_size[0]:
             assert widget.texture_size[0] <= widget.width + 1, f"{name} does not wrap: {widget.texture_size} in {widget.size}"
+
+
+def open_dialog() -> QuestionDialog | None:
+    """The question the app shows over the screen, if any."""
+    return next((child for child in Window.children if isinstance(child, QuestionDialog)), None)
 
 
 def finish(screen: TaskScreen, *tasks: str) -> None:

@@ -165,10 +165,13 @@ class DeckOptionsScreen(AppScreen):
     overridden = ListProperty()  # names of the options this deck sets itself
     bury_siblings = BooleanProperty(True)
     leech_suspend = BooleanProperty(False)
+    teacher_version_text = StringProperty()  # set while a teacher's version of a bundled deck is in use
+    version_status = StringProperty()
 
     def prepare(self, deck_id: str = "", **_params: Any) -> None:
         info, _sources = self.app.collection.deck_info(deck_id)  # NotFoundError for a deck that is gone
         self.deck_id, self.deck_title = deck_id, info.title
+        self.version_status = ""
         self.refresh()
 
     def saved_params(self) -> dict[str, Any]:
@@ -179,6 +182,12 @@ class DeckOptionsScreen(AppScreen):
 
     def refresh(self) -> None:
         collection = self.app.collection
+        record = collection.deck_record(self.deck_id)
+        self.teacher_version_text = (
+            f"You use your teacher's version of this deck, from {record.origin.describe()}. The app's own version is kept too."
+            if record is not None and record.adapts
+            else ""
+        )
         self.followed = collection.app_deck_options()
         options = self.options = collection.deck_options(self.deck_id)
         self.overridden = [name for name in EDITED if getattr(options, name) != getattr(self.followed, name)]
@@ -202,6 +211,13 @@ class DeckOptionsScreen(AppScreen):
             self.app.collection.clear_deck_options(self.deck_id, name)
         else:
             self.app.collection.set_deck_options(self.deck_id, **{name: value})
+        self.refresh()
+
+    def use_bundled(self) -> None:
+        """Back from the teacher's version to the deck that comes with the app (progress kept by card id)."""
+        update = self.app.collection.use_bundled(self.deck_id)
+        self.deck_title = self.app.collection.deck_info(self.deck_id)[0].title
+        self.version_status = f"Back to the app's version (v{update.version}); your teacher's version will not be offered again. Your progress is kept."
         self.refresh()
 
     def use_app_settings(self, *names: str) -> None:
