@@ -131,6 +131,12 @@ def scroll_to_top_of(scroll: ScrollView, widget: Widget, padding: float = dp(8))
         # Page and its boxes are not relative layouts: the widget's coordinates are the page's.
         offset = max(0.0, page.top - widget.top - padding)
         scroll.scroll_y = max(0.0, min(1.0, 1 - offset / room))
+        # The scroll effect keeps its own copy of the position (and may still be moving after the
+        # tap that answered): bring it along, or it would carry the page back where it was.
+        effect = scroll.effect_y
+        if effect is not None:
+            effect.velocity = 0
+            effect.value = -room * scroll.scroll_y
 
     def stop(*_args: Any) -> None:
         page.funbind("height", apply)
