@@ -473,3 +473,31 @@ def test_the_absolute_check_counts_false_statements_with_absolute_words() -> Non
     cards = [statement("It only happens at night.", False), statement("It never stops.", False), statement("It always helps.", True)]
     assert absolute_false_share(cards) == 2 / 3
     assert absolute_false_share([statement("It happens at night.", False)]) is None
+
+
+# A hedge ("can be a sign") must not tell true sign statements from false ones: in version 3 every
+# hedged sign statement was true and the false ones were flat, so the wording alone gave the answer.
+HEDGE = re.compile(r"\b(?:can|may|might|could)\b", re.IGNORECASE)
+
+
+def sign_statement_truths_by_hedge(cards: list[Card]) -> dict[bool, set[bool]]:
+    """For the true/false cards tagged `signs`: hedged or not -> the truth values found."""
+    truths: dict[bool, set[bool]] = {True: set(), False: set()}
+    for card in cards:
+        if card.type is CardType.TRUEFALSE and "signs" in card.tags:
+            truths[bool(HEDGE.search(card.body.statement))].add(card.body.truth)
+    return truths
+
+
+def test_hedged_wording_does_not_give_away_sign_statements(decks: dict[Path, Deck]) -> None:
+    truths = sign_statement_truths_by_hedge([card for _, card in all_cards(decks)])
+    assert truths == {True: {True, False}, False: {True, False}}, "hedged and flat sign statements must each be both true and false"
+
+
+def test_the_hedge_check_catches_hedged_true_and_flat_false_statements() -> None:
+    def statement(text: str, truth: bool) -> Card:
+        line = f"  - {{id: s{abs(hash(text))}, type: truefalse, statement: '{text}', truth: {str(truth).lower()}, tags: [signs]}}\n"
+        return parse_deck(f"format: 1\ndeck: {{id: demo, version: 1, title: Demo}}\ncards:\n{line}").cards[0]
+
+    guessable = [statement("Low mood can be a sign.", True), statement("Euphoria is a sign.", False)]
+    assert sign_statement_truths_by_hedge(guessable) == {True: {True}, False: {False}}
