@@ -28,7 +28,7 @@ EXPECTED_DECKS = {
     "treatment-and-help",
 }
 # Decks are sized to their material, not padded: issue 14 retired cards that only repeated a fact
-# (speedball-and-mixing rests on about eight sentences of the material and now has 13 cards).
+# (speedball-and-mixing rests on about eight sentences of the material and now has 12 cards).
 MIN_TOTAL_CARDS = 170
 MIN_CARDS_PER_DECK = 12
 MIN_TYPES_PER_DECK = 3
