@@ -233,7 +233,9 @@ class QuizApp(App):
         # Read before opening home: opening a screen saves the stack.
         self._saved_stack = collection.store.get_setting(UI_STATE_KEY, [])
         # The introduction is for a first start: not after Recovery, which only shows over progress there was.
-        first_start = not settings.intro_seen and not self._stack
+        # Opened by a class link, the app asks about the feed first; the introduction waits for
+        # the next start.
+        first_start = not settings.intro_seen and not self._stack and self._pending_link is None
         self._stack.clear()  # the recovery screen, when the collection opens after a recovery
         self._start_loading()  # first, so that home opens showing the loading progress
         self.open_screen("home")

@@ -170,7 +170,7 @@ def test_a_deck_file_handed_to_the_app_is_installed_in_the_background(ui: Driver
     run_until(lambda: bool(ui.app.notices))
     pump(3)
     home = ui.screen
-    assert "extra v1: added with 1 cards" in ui.app.notices[0]
+    assert "Extra deck v1: added with 1 card" in ui.app.notices[0]
     assert "extra" in {getattr(panel, "deck_id", None) for panel in home.ids.content.children}
     notice_panel = next(panel for panel in home.ids.content.children if hasattr(panel.ids, "dismiss"))
     ui.tap(notice_panel.ids.dismiss)

@@ -23,12 +23,23 @@ class LoadingPanel(Panel):
     """"Loading decks…" with a progress bar, while the loader thread registers deck files."""
 
 
-class TodayPanel(Panel):
+class CountsLine:
+    """A panel whose `counts` are the parts of one line of counts (see text.counts_parts)."""
+
+    counts: list[str]
+
+    @property
+    def counts_text(self) -> str:
+        """The counts as one line of markup."""
+        return SEPARATOR.join(self.counts)
+
+
+class TodayPanel(CountsLine, Panel):
     counts = ListProperty()
     due_text = StringProperty()
 
 
-class DeckPanel(Panel):
+class DeckPanel(CountsLine, Panel):
     """One deck in a compact row: its title and Study, today's counts below; ⋯ unfolds the
     description with Quiz, Stats and Options."""
 
@@ -48,11 +59,6 @@ class DeckPanel(Panel):
             self.add_widget(self._more, index=0)
         else:
             self.remove_widget(self._more)
-
-    @property
-    def counts_text(self) -> str:
-        """The counts as one line of markup."""
-        return SEPARATOR.join(self.counts)
 
 
 class ProblemsPanel(Panel):
