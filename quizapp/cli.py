@@ -622,7 +622,7 @@ class _EscapingStream:
 def _escaped_output() -> Iterator[None]:
     """Every print of every command goes through _EscapingStream while the command runs."""
     stdout, stderr = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _EscapingStream(stdout), _EscapingStream(stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = _EscapingStream(stdout), _EscapingStream(stderr)
     try:
         yield
     finally:

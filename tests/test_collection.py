@@ -7,10 +7,10 @@ from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
+from conftest import SMALL_DECK, START, small_deck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SMALL_DECK, START, small_deck
 from quizapp.core import decksync
 from quizapp.core.card_state import CardState, Rating, State
 from quizapp.core.collection import CardFilter, Collection

@@ -81,7 +81,7 @@ def test_killing_the_app_mid_answer_never_loses_an_acknowledged_answer(tmp_path:
         assert child.stdout is not None and child.stderr is not None
         assert child.stdout.readline().strip() == "READY"
         lines: list[str] = []
-        reader = threading.Thread(target=lambda out=child.stdout: lines.extend(iter(out.readline, "")))
+        reader = threading.Thread(target=lambda out=child.stdout, lines=lines: lines.extend(iter(out.readline, "")))
         reader.start()
         time.sleep(rng.uniform(0.02, 0.4))
         os.kill(child.pid, signal.SIGKILL)

@@ -7,10 +7,10 @@ from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
+from conftest import SMALL_DECK, START, small_deck
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import SMALL_DECK, START, small_deck
 from quizapp.core import session as session_module
 from quizapp.core.card_state import Rating
 from quizapp.core.collection import Collection

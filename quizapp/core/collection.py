@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quizapp.core import backup
 from quizapp.core.card_state import CardState, Rating
@@ -62,6 +61,9 @@ from quizapp.core.store import (
     state_to_row,
     to_ms,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 UNDO_LIMIT = 50
 LEARNER_TOKEN_SETTING = "sharing.learner_token"
@@ -195,7 +197,7 @@ class Collection:
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> Collection:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

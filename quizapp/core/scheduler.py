@@ -180,6 +180,7 @@ class Scheduler:
         self, card: CardState, rating: Rating, move: _Step | int, memory: _Memory, now: datetime, today: int, fuzz: float | None
     ) -> _Outcome:
         lapses = card.lapses + (1 if card.state is State.REVIEW and rating is Rating.AGAIN else 0)
+        due_day: int | None
         if isinstance(move, int):
             state, step, due_at, due_day, interval_days, seconds = State.REVIEW, 0, None, today + move, move, float(move * DAY_SECONDS)
         else:
@@ -242,6 +243,8 @@ class Scheduler:
             predicted = {}
             for rating in Rating:
                 after, _ = self._fsrs.review_card(before, fsrs.Rating(int(rating)), now)
+                # fsrs leaves the memory unset only on cards never reviewed; after a review both are set.
+                assert after.stability is not None and after.difficulty is not None
                 predicted[rating] = _Memory(
                     stability=round(after.stability, 4),
                     difficulty=round(after.difficulty, 3),

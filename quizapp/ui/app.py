@@ -359,7 +359,7 @@ class QuizApp(App):
             self.add_notice(f"That quizapp link was not followed: {error}")
             return
         screen = self.open_screen("import")
-        screen.propose_feed(link.address)  # type: ignore[attr-defined]
+        screen.propose_feed(link.address)
 
     def share_deck(self, deck_id: str) -> None:
         """Offer a deck through Android's share sheet."""
