@@ -216,6 +216,7 @@ def test_a_feed_followed_before_signing_warns_then_says_when_it_pins_the_first_k
     )
 
 
+@pytest.mark.slow
 def test_subscribe_with_a_server_that_drips_bytes_gives_up_at_its_timeout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The attack test's case: one byte every 2 s used to hold `subscribe --timeout 3` for over 100 s."""
     stop = threading.Event()

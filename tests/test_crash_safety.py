@@ -72,6 +72,7 @@ def _assert_sound(data_dir: Path, acknowledged: set[int]) -> None:
             assert collection.replayed_state(key) == collection.card_state(key), key
 
 
+@pytest.mark.slow
 def test_killing_the_app_mid_answer_never_loses_an_acknowledged_answer(tmp_path: Path) -> None:
     _prepare(tmp_path)
     rng = random.Random(20251122)

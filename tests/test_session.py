@@ -154,6 +154,7 @@ def _act_outside(collection: Collection, clock: FixedClock, action: tuple[Any, .
         getattr(collection, action[0])([key])
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(actions=st.lists(st.one_of(SESSION_ACTIONS, st.tuples(st.just("outside"), OUTSIDE_ACTIONS)), min_size=1, max_size=30))
 # A change through another connection while the session keeps its counts.
