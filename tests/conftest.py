@@ -24,7 +24,11 @@ from quizapp.core.deck import Deck
 from quizapp.core.deckfile import parse_deck
 
 REPO = Path(__file__).resolve().parents[1]
+# The source material and the reference fixtures (Anki's own results), a checkout beside this one.
 SHARED = REPO.parent / "shared"
+SHARED_MISSING = f"needs ../shared (source material, Anki reference fixtures), which is not at {SHARED}; CI has it"
+# For a test that reads ../shared: skipped, saying why, when it is absent.
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=SHARED_MISSING)
 
 def run_repo_script(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run a script of the repository in a fresh Python process (`args` after the interpreter)

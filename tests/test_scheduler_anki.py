@@ -13,18 +13,20 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SHARED, SHARED_MISSING
 
 from quizapp.core.card_state import CardState, Rating
 from quizapp.core.days import DayClock
 from quizapp.core.options import DeckOptions
 from quizapp.core.scheduler import Scheduler
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = SHARED / "fixtures"
 REFERENCE = FIXTURES / "anki_fsrs_reference.json"
+if not SHARED.is_dir():
+    pytest.skip(SHARED_MISSING, allow_module_level=True)
 if not REFERENCE.is_file():
     # Not a skip: without the reference nothing proves that we agree with Anki.
     raise FileNotFoundError(f"Anki reference data missing: {REFERENCE} (clone the repo next to `shared`)")
