@@ -20,7 +20,7 @@ from datetime import timezone
 from pathlib import Path
 
 import pytest
-from conftest import small_deck
+from conftest import replayed_state, small_deck
 
 from quizapp import cli
 from quizapp.core import backup
@@ -69,7 +69,7 @@ def _assert_sound(data_dir: Path, acknowledged: set[int]) -> None:
         logged = {row[0] for row in collection.store.query("SELECT id FROM revlog")}
         assert acknowledged <= logged, f"lost acknowledged answers: {sorted(acknowledged - logged)[:5]}"
         for key in collection.all_card_keys():
-            assert collection.replayed_state(key) == collection.card_state(key), key
+            assert replayed_state(collection, key) == collection.card_state(key), key
 
 
 @pytest.mark.slow

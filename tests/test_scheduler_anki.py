@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 import pytest
-from conftest import SHARED, SHARED_MISSING
+from conftest import SHARED, SHARED_MISSING, replay
 
 from quizapp.core.card_state import CardState, Rating
 from quizapp.core.days import DayClock
@@ -155,7 +155,7 @@ def test_card_after_answer_matches_anki(sequence_id: str, index: int) -> None:
 def test_replayed_memory_state_matches_anki_recomputing_it_from_the_review_log(sequence_id: str) -> None:
     sequence = SEQUENCES[sequence_id]
     reviews = [(RATINGS[step["rating"]], datetime.fromisoformat(step["at"])) for step in sequence["steps"]]
-    replayed = SCHEDULER.replay(reviews, FUZZ_KEY)
+    replayed = replay(SCHEDULER, reviews, FUZZ_KEY)
     expected = sequence["memory_state_recomputed_from_revlog"]
     assert replayed.stability == pytest.approx(expected["stability"], rel=TOLERANCE)
     assert replayed.difficulty == pytest.approx(expected["difficulty"], rel=TOLERANCE)

@@ -607,17 +607,6 @@ class Collection:
             for row in rows
         ]
 
-    def replayed_state(self, key: CardKey) -> CardState:
-        """The card's state rebuilt from its review log alone (a manual reset restarts it)."""
-        scheduler = self.scheduler(key[0])
-        state = CardState()
-        for entry in self.history(key):
-            if entry.kind == "manual":
-                state = entry.after
-            else:
-                state = scheduler.answer(state, Rating(entry.rating), entry.reviewed_at, fuzz_key(key))
-        return state
-
     # -- browsing -----------------------------------------------------------------------------------
 
     def search(

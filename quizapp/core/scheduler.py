@@ -121,13 +121,6 @@ class Scheduler:
         now = _as_utc(now)
         return float(self._fsrs.get_card_retrievability(self._fsrs_card(self._past(card, now), now), now))
 
-    def replay(self, reviews: Iterable[tuple[Rating, datetime]], fuzz_key: int) -> CardState:
-        """The state a NEW card reaches through these answers, oldest first."""
-        card = CardState()
-        for rating, at in reviews:
-            card = self.answer(card, rating, at, fuzz_key)
-        return card
-
     # -- the four outcomes --------------------------------------------------------------------------
 
     def _outcomes(self, card: CardState, now: datetime, fuzz_key: int, ratings: Iterable[Rating] = Rating) -> dict[Rating, _Outcome]:

@@ -445,7 +445,7 @@ class Store:
     def _migrate(self, migrations: list[Callable[[sqlite3.Connection], None]]) -> bool:
         """Bring the schema up to date in one transaction; whether an existing database was upgraded."""
         with self.transaction():
-            version: int = self.db.execute("PRAGMA user_version").fetchone()[0]
+            version = self.schema_version
             if version > len(migrations):
                 raise NewerStoreError(
                     f"{self.path}: the progress database was written by a newer version of the app "
@@ -469,6 +469,7 @@ class Store:
 
     @property
     def schema_version(self) -> int:
+        """The number of migrations this database has had (SQLite's user_version)."""
         with self._failing_as_store_error(_NOT_READ):
             return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
