@@ -207,6 +207,19 @@ class Collection:
         """The automatic daily backup (newest 7 kept); returns the new backup, if one was made."""
         return backup.backup_if_due(self.store, self.data_dir, self.now())
 
+    def backup_now(self) -> Path:
+        """A backup made now, whatever the day's automatic one did (the newest 7 are kept)."""
+        return backup.backup_now(self.store, self.data_dir, self.now())
+
+    @property
+    def open_warning(self) -> str | None:
+        """Why the progress may be older than expected (answers acknowledged but missing), if so."""
+        return self.store.open_warning
+
+    def checkpoint(self) -> bool:
+        """Fold the write-ahead log into the database file (as the app goes to the background)."""
+        return self.store.checkpoint()
+
     # -- time ---------------------------------------------------------------------------------------
 
     def now(self) -> datetime:
