@@ -79,8 +79,8 @@ Command = Callable[[argparse.Namespace], int]
 def _open_progress(args: argparse.Namespace) -> Collection:
     """The collection, with a warning when its database lacks answers already acknowledged."""
     collection = Collection.open(args.data_dir)
-    if collection.store.open_warning:
-        print(f"warning: {collection.store.open_warning}", file=sys.stderr)
+    if collection.open_warning:
+        print(f"warning: {collection.open_warning}", file=sys.stderr)
     return collection
 
 
@@ -452,7 +452,7 @@ def cmd_send_report(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     with _open_progress(args) as collection:
-        made = backup.backup_now(collection.store, collection.data_dir, collection.now())
+        made = collection.backup_now()
     print(f"backup written: {made} (the newest {backup.KEEP} are kept)")
     return 0
 
@@ -622,7 +622,7 @@ class _EscapingStream:
 def _escaped_output() -> Iterator[None]:
     """Every print of every command goes through _EscapingStream while the command runs."""
     stdout, stderr = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _EscapingStream(stdout), _EscapingStream(stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = _EscapingStream(stdout), _EscapingStream(stderr)
     try:
         yield
     finally:

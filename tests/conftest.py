@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,13 +18,19 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("fuzz", max_examples=5000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-from quizapp.core.collection import Collection
+from quizapp.core.card_state import CardState, Rating
+from quizapp.core.collection import Collection, fuzz_key
 from quizapp.core.days import FixedClock
 from quizapp.core.deck import Deck
 from quizapp.core.deckfile import parse_deck
+from quizapp.core.scheduler import Scheduler
 
 REPO = Path(__file__).resolve().parents[1]
+# The source material and the reference fixtures (Anki's own results), a checkout beside this one.
 SHARED = REPO.parent / "shared"
+SHARED_MISSING = f"needs ../shared (source material, Anki reference fixtures), which is not at {SHARED}; CI has it"
+# For a test that reads ../shared: skipped, saying why, when it is absent.
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=SHARED_MISSING)
 
 def run_repo_script(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run a script of the repository in a fresh Python process (`args` after the interpreter)
@@ -32,6 +38,24 @@ def run_repo_script(*args: str, timeout: float = 300) -> subprocess.CompletedPro
     completed = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, check=False, text=True, timeout=timeout)
     assert completed.returncode == 0, completed.stderr[-3000:]
     return completed
+
+
+def replay(scheduler: Scheduler, reviews: Iterable[tuple[Rating, datetime]], key: int) -> CardState:
+    """The state a new card reaches through these answers, oldest first (`key`: its fuzz key)."""
+    card = CardState()
+    for rating, at in reviews:
+        card = scheduler.answer(card, rating, at, key)
+    return card
+
+
+def replayed_state(collection: Collection, key: tuple[str, str, int]) -> CardState:
+    """A card's state rebuilt from its review log alone (a manual reset restarts it): what the
+    log must be able to reproduce."""
+    scheduler = collection.scheduler(key[0])
+    state = CardState()
+    for entry in collection.history(key):
+        state = entry.after if entry.kind == "manual" else scheduler.answer(state, Rating(entry.rating), entry.reviewed_at, fuzz_key(key))
+    return state
 
 
 # Noon UTC: far from the 04:00 rollover, so "today" is unambiguous in tests.

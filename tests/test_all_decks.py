@@ -7,8 +7,8 @@ import random
 from pathlib import Path
 
 import pytest
-
 from conftest import small_deck
+
 from quizapp.cli import main
 from quizapp.core.card_state import Rating
 from quizapp.core.collection import Collection

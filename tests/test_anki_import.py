@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import zstandard
+from conftest import SHARED, needs_shared
 from hostile import make_corpus
 from hostile.measure import measure
 
@@ -36,7 +37,8 @@ from quizapp.sharing.anki_import import (
 )
 from quizapp.sharing.formats import import_file
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "anki"
+FIXTURES = SHARED / "fixtures" / "anki"
+pytestmark = needs_shared  # every test reads the reference packages (see `expected`)
 PACKAGES = ["reference-modern.apkg", "reference-legacy.apkg", "reference-noscheduling.apkg"]
 KINDS = {"Basic": CardType.BASIC, "Basic (and reversed card)": CardType.REVERSE, "Cloze": CardType.CLOZE}
 

@@ -6,7 +6,10 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
 from conftest import run_repo_script
+
+pytestmark = pytest.mark.slow  # a fresh process running every benchmark once
 
 METRICS = {"first_queue", "answer_100", "deck_counts", "load_cold", "load_warm", "app_start", "app_start_decks", "peak_rss", "db_size"}
 COMPARED_WITH_ANKI = {"first_queue", "answer_100", "deck_counts", "db_size"}

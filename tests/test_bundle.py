@@ -27,8 +27,8 @@ from quizapp.sharing.bundle import (
     import_bundle,
     read_bundle,
 )
-from quizapp.sharing.signing import PublisherKey, create_key
 from quizapp.sharing.install import ConfirmReason
+from quizapp.sharing.signing import PublisherKey, create_key
 
 CREATED = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 # The smallest valid PNG is not needed: the loader checks only that the file exists.

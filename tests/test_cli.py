@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from conftest import SMALL_DECK
+
 from quizapp.cli import main
 from quizapp.core import store
 

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SHARED, SMALL_DECK, small_deck
+from conftest import REPO, SHARED, SMALL_DECK, needs_shared, small_deck
 from PIL import Image
 
 from quizapp.cli import main
@@ -114,6 +114,7 @@ def test_quizlet_text_and_csv_import_as_deck_folders_and_reimport_updates(tmp_pa
         assert collection.deck_info("quick-deck")[0].title == "Quick"
 
 
+@needs_shared
 def test_anki_packages_import_with_their_review_history_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, tmp_path / "plain", "import", ANKI / "reference-modern.apkg")
     assert code == 0 and "reference-basics v1: added with" in out and "review history" not in out
@@ -216,6 +217,7 @@ def test_a_feed_followed_before_signing_warns_then_says_when_it_pins_the_first_k
     )
 
 
+@pytest.mark.slow
 def test_subscribe_with_a_server_that_drips_bytes_gives_up_at_its_timeout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The attack test's case: one byte every 2 s used to hold `subscribe --timeout 3` for over 100 s."""
     stop = threading.Event()

@@ -7,10 +7,10 @@ from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
+from conftest import SMALL_DECK, START, replayed_state, small_deck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SMALL_DECK, START, small_deck
 from quizapp.core import decksync
 from quizapp.core.card_state import CardState, Rating, State
 from quizapp.core.collection import CardFilter, Collection
@@ -190,7 +190,7 @@ def test_reset_makes_a_card_new_and_is_logged(small: Collection, clock: FixedClo
     small.reset([B1])
     assert small.card_state(B1) == CardState()
     assert [e.kind for e in small.history(B1)] == ["study", "manual"]
-    assert small.replayed_state(B1) == CardState()
+    assert replayed_state(small, B1) == CardState()
 
 
 def test_settings_persist_across_reopening(tmp_path: Path, clock: FixedClock) -> None:
@@ -250,7 +250,7 @@ def test_any_answer_sequence_leaves_a_valid_state_that_the_log_replays(tmp_path_
             assert (state.due_at is None) != (state.due_day is None)
             assert state.stability and state.stability > 0 and 1 <= (state.difficulty or 0) <= 10
             clock.advance(seconds=gap.total_seconds())
-        assert col.replayed_state(B1) == col.card_state(B1)
+        assert replayed_state(col, B1) == col.card_state(B1)
         assert len(col.history(B1)) == len(steps)
     finally:
         col.close()
@@ -306,6 +306,6 @@ def test_imported_history_becomes_fsrs_state_that_the_log_replays(small: Collect
     state = small.card_state(B1)
     assert state.state is State.REVIEW and state.reps == 3
     assert [e.kind for e in small.history(B1)] == ["import"] * 3
-    assert small.replayed_state(B1) == state
+    assert replayed_state(small, B1) == state
     # History never overwrites progress made here.
     assert small.import_history("small", {("b1", 0): reviews[:1]}) == []

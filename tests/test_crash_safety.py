@@ -20,7 +20,7 @@ from datetime import timezone
 from pathlib import Path
 
 import pytest
-from conftest import small_deck
+from conftest import replayed_state, small_deck
 
 from quizapp import cli
 from quizapp.core import backup
@@ -69,9 +69,10 @@ def _assert_sound(data_dir: Path, acknowledged: set[int]) -> None:
         logged = {row[0] for row in collection.store.query("SELECT id FROM revlog")}
         assert acknowledged <= logged, f"lost acknowledged answers: {sorted(acknowledged - logged)[:5]}"
         for key in collection.all_card_keys():
-            assert collection.replayed_state(key) == collection.card_state(key), key
+            assert replayed_state(collection, key) == collection.card_state(key), key
 
 
+@pytest.mark.slow
 def test_killing_the_app_mid_answer_never_loses_an_acknowledged_answer(tmp_path: Path) -> None:
     _prepare(tmp_path)
     rng = random.Random(20251122)
@@ -81,7 +82,7 @@ def test_killing_the_app_mid_answer_never_loses_an_acknowledged_answer(tmp_path:
         assert child.stdout is not None and child.stderr is not None
         assert child.stdout.readline().strip() == "READY"
         lines: list[str] = []
-        reader = threading.Thread(target=lambda out=child.stdout: lines.extend(iter(out.readline, "")))
+        reader = threading.Thread(target=lambda out=child.stdout, lines=lines: lines.extend(iter(out.readline, "")))
         reader.start()
         time.sleep(rng.uniform(0.02, 0.4))
         os.kill(child.pid, signal.SIGKILL)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
-
 from conftest import REPO, SMALL_DECK
 from test_deckfile import GOOD
+
 from quizapp.core.deck_schema import deck_schema, schema_text
 
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the parser the deck loader uses

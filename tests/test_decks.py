@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import SHARED, needs_shared
 
 from quizapp.core import cloze
 from quizapp.core.deck import Card, CardType, Deck
@@ -16,7 +17,7 @@ from quizapp.core.deckfile import load_deck, parse_deck
 ROOT = Path(__file__).resolve().parents[1]
 DECKS_DIR = ROOT / "decks"
 PUBLISHED_IDS = DECKS_DIR / "published-ids.txt"
-MATERIAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "material"
+MATERIAL_DIR = SHARED / "material"
 
 EXPECTED_DECKS = {
     "uppers-downers-opioids",
@@ -254,8 +255,6 @@ def copied_runs(texts: list[str], material: set[tuple[str, ...]]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def material_runs() -> set[tuple[str, ...]]:
-    if not MATERIAL_DIR.is_dir():
-        pytest.skip(f"the material is not at {MATERIAL_DIR}")
     found: set[tuple[str, ...]] = set()
     for path in sorted(MATERIAL_DIR.glob("*.txt")):
         found |= runs(words(path.read_text(encoding="utf-8")))
@@ -263,6 +262,7 @@ def material_runs() -> set[tuple[str, ...]]:
     return found
 
 
+@needs_shared
 def test_no_card_copies_ten_words_from_the_material(decks: dict[Path, Deck], material_runs: set[tuple[str, ...]]) -> None:
     copied = {
         f"{deck.info.id}/{card.id}": hits
@@ -272,6 +272,7 @@ def test_no_card_copies_ten_words_from_the_material(decks: dict[Path, Deck], mat
     assert copied == {}
 
 
+@needs_shared
 def test_the_copy_check_catches_a_copied_sentence(material_runs: set[tuple[str, ...]]) -> None:
     sentence = "Patients should be monitored for several hours after receiving Naloxone to make sure"
     assert copied_runs([sentence], material_runs)

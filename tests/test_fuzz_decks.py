@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 
+from conftest import SMALL_DECK
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import SMALL_DECK
 from test_deckfile import GOOD
+
 from quizapp.core.deck import Deck
 from quizapp.core.deckfile import parse_deck
 from quizapp.core.errors import DeckFileError

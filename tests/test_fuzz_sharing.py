@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 import zstandard
-from conftest import SMALL_DECK
+from conftest import SHARED, SMALL_DECK, needs_shared
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +45,7 @@ from quizapp.sharing.bundle import MANIFEST_NAME, import_bundle, write_bundle
 from quizapp.sharing.feed import FeedIndex, check_for_updates, parse_index, publish
 from quizapp.sharing.reports import ClassReport, parse_report
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "anki"
+FIXTURES = SHARED / "fixtures" / "anki"
 CREATED = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 PICTURE = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 DECK_WITH_IMAGE = SMALL_DECK.replace("tags: [t1]}\n  - {id: b2", "tags: [t1], image: img/pic.png}\n  - {id: b2")
@@ -516,6 +516,7 @@ def mutated_packages(draw: st.DrawFn) -> bytes:
     return Blob(draw(mutated_bytes(data)) if draw(st.integers(0, 4)) == 0 else data)
 
 
+@needs_shared
 @settings(max_examples=examples(250), **FUZZ)
 @given(data=st.data())
 def test_mutated_anki_packages_import_or_fail_with_our_errors(learner: Learner, data: st.DataObject) -> None:
@@ -584,6 +585,7 @@ def mutated_collections(draw: st.DrawFn, workdir: Path) -> bytes:
     return Blob(_zip(members))
 
 
+@needs_shared
 @settings(max_examples=examples(200), **FUZZ)
 @given(data=st.data())
 def test_mutated_anki_collections_import_or_fail_with_our_errors(learner: Learner, data: st.DataObject) -> None:
@@ -657,6 +659,7 @@ def _edited_package(tmp_path: Path, fixture: str, sql: str, name: str) -> Path:
     return path
 
 
+@needs_shared
 def test_a_damaged_anki_setting_names_the_package(tmp_path: Path) -> None:
     """Protobuf settings of a note type or deck said "note type 'Basic' is damaged", no file."""
     path = _edited_package(tmp_path, "reference-modern.apkg", "UPDATE notetypes SET config = x'08ff'", "damaged.apkg")
@@ -664,6 +667,7 @@ def test_a_damaged_anki_setting_names_the_package(tmp_path: Path) -> None:
         import_apkg(path)
 
 
+@needs_shared
 def test_impossible_anki_scheduling_names_the_package(tmp_path: Path) -> None:
     path = _edited_package(tmp_path, "reference-legacy.apkg", "UPDATE cards SET type = -1", "odd.apkg")
     with pytest.raises(QuizappError, match=r"'odd.apkg': Anki card \d+ has impossible scheduling data \(unknown card type -1\)"):

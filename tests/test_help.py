@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import SHARED, needs_shared
 
 from quizapp.core.errors import DeckFileError
 from quizapp.core.help import (
@@ -24,7 +25,7 @@ from quizapp.core.help import (
 from quizapp.core.locales import country_of_locale
 
 ROOT = Path(__file__).resolve().parents[1]
-MATERIAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "material"
+MATERIAL_DIR = SHARED / "material"
 
 # region id -> (emergency number, crisis line number, how to reach the crisis line)
 REQUIRED_NUMBERS = {
@@ -256,10 +257,9 @@ def _cited_lines(help_content: HelpContent, step_text: str) -> str:
     return "\n".join(lines[int(first) - 1 : int(last or first)])
 
 
+@needs_shared
 @pytest.mark.parametrize(("pattern", "evidence"), sorted(STEP_EVIDENCE.items()))
 def test_each_step_cites_the_material_lines_that_support_it(help_content: HelpContent, pattern: str, evidence: list[str]) -> None:
-    if not MATERIAL_DIR.is_dir():
-        pytest.skip(f"the material is not at {MATERIAL_DIR}")
     cited = _cited_lines(help_content, help_content.steps[_step_index(help_content, pattern)].text)
     for words in evidence:
         assert words in cited
@@ -275,9 +275,8 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower().replace("’", "'"))
 
 
+@needs_shared
 def test_help_text_copies_no_ten_word_run_from_the_material(help_content: HelpContent) -> None:
-    if not MATERIAL_DIR.is_dir():
-        pytest.skip(f"the material is not at {MATERIAL_DIR}")
     material: set[tuple[str, ...]] = set()
     for path in MATERIAL_DIR.glob("*.txt"):
         words = _words(path.read_text(encoding="utf-8"))

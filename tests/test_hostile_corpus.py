@@ -10,12 +10,14 @@ from __future__ import annotations
 import importlib.util
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timezone
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
+from conftest import needs_shared
 
 from quizapp.core.collection import Collection
 from quizapp.core.datadir import imported_decks_dir
@@ -138,6 +140,11 @@ def learner(tmp_path: Path) -> Iterator[Collection]:
     collection.close()
 
 
+def _needing_shared_marked(names: Iterable[str]) -> list[Any]:
+    """`names` sorted, those made from the Anki reference packages in ../shared marked as needing it."""
+    return [pytest.param(name, marks=needs_shared) if name in corpus.FROM_ANKI_FIXTURES else name for name in sorted(names)]
+
+
 def _data_snapshot(collection: Collection) -> tuple[list[str], object]:
     folder = imported_decks_dir(collection.data_dir)
     files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
@@ -223,7 +230,7 @@ def test_each_committed_hostile_file_is_refused_by_every_importer(name: str, tmp
     _check_refusals(name, (HOSTILE / name).read_bytes(), EXPECTED[name], tmp_path, learner)
 
 
-@pytest.mark.parametrize("name", sorted(GENERATED))
+@pytest.mark.parametrize("name", _needing_shared_marked(GENERATED))
 def test_each_generated_hostile_file_is_refused_by_every_importer(name: str, tmp_path: Path, learner: Collection, monkeypatch: pytest.MonkeyPatch) -> None:
     if name == "zstd-bomb.apkg":
         # The real cap on an unpacked collection is 1 GB (large Anki collections are real); a bomb
@@ -242,7 +249,7 @@ def test_a_file_with_many_problems_shows_the_first_fifty_then_how_many_more(name
     assert len(lines) == 51 and str(caught.value).endswith(ending)
 
 
-@pytest.mark.parametrize("name", sorted(IMPORTED_SAFELY))
+@pytest.mark.parametrize("name", _needing_shared_marked(IMPORTED_SAFELY))
 def test_odd_anki_packages_are_imported_safely_and_quickly(name: str, tmp_path: Path, learner: Collection) -> None:
     path = tmp_path / name
     path.write_bytes(corpus.generated_files()[name]())

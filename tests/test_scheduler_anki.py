@@ -13,18 +13,20 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SHARED, SHARED_MISSING, replay
 
 from quizapp.core.card_state import CardState, Rating
 from quizapp.core.days import DayClock
 from quizapp.core.options import DeckOptions
 from quizapp.core.scheduler import Scheduler
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = SHARED / "fixtures"
 REFERENCE = FIXTURES / "anki_fsrs_reference.json"
+if not SHARED.is_dir():
+    pytest.skip(SHARED_MISSING, allow_module_level=True)
 if not REFERENCE.is_file():
     # Not a skip: without the reference nothing proves that we agree with Anki.
     raise FileNotFoundError(f"Anki reference data missing: {REFERENCE} (clone the repo next to `shared`)")
@@ -153,7 +155,7 @@ def test_card_after_answer_matches_anki(sequence_id: str, index: int) -> None:
 def test_replayed_memory_state_matches_anki_recomputing_it_from_the_review_log(sequence_id: str) -> None:
     sequence = SEQUENCES[sequence_id]
     reviews = [(RATINGS[step["rating"]], datetime.fromisoformat(step["at"])) for step in sequence["steps"]]
-    replayed = SCHEDULER.replay(reviews, FUZZ_KEY)
+    replayed = replay(SCHEDULER, reviews, FUZZ_KEY)
     expected = sequence["memory_state_recomputed_from_revlog"]
     assert replayed.stability == pytest.approx(expected["stability"], rel=TOLERANCE)
     assert replayed.difficulty == pytest.approx(expected["difficulty"], rel=TOLERANCE)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+import pytest
 from conftest import run_repo_script
+
+# Renders the app in a fresh process: seconds of work.
+pytestmark = [pytest.mark.slow, pytest.mark.ui]
 
 # A few of each kind: a plain screen, a scrolled one, a study step, a quiz step, the recovery run.
 EXPECTED = (

@@ -306,6 +306,7 @@ def test_an_oversized_request_line_or_head_is_refused(share: ShareServer) -> Non
 # -- load -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_thirty_students_downloading_at_once_all_get_every_file_intact(share: ShareServer, served: Path) -> None:
     expected = {name: hashlib.sha256((served / name).read_bytes()).hexdigest() for name in ("index.json", "small-v1.quizdeck")}
     errors: list[str] = []

@@ -243,6 +243,7 @@ def slowloris_client(port: int, seen: Hostile, stop: threading.Event, *, body: b
 # -- the load test ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_thirty_students_get_every_file_while_hostile_clients_are_refused_and_memory_stays_bounded(server: ServerProcess, served: Path) -> None:
     port = server.port
     files = {name: (served / name).read_bytes() for name in ("index.json", "small-v1.quizdeck")}

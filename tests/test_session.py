@@ -7,10 +7,10 @@ from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
+from conftest import SMALL_DECK, START, small_deck
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import SMALL_DECK, START, small_deck
 from quizapp.core import session as session_module
 from quizapp.core.card_state import Rating
 from quizapp.core.collection import Collection
@@ -154,6 +154,7 @@ def _act_outside(collection: Collection, clock: FixedClock, action: tuple[Any, .
         getattr(collection, action[0])([key])
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(actions=st.lists(st.one_of(SESSION_ACTIONS, st.tuples(st.just("outside"), OUTSIDE_ACTIONS)), min_size=1, max_size=30))
 # A change through another connection while the session keeps its counts.

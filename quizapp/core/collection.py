@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quizapp.core import backup
 from quizapp.core.card_state import CardState, Rating
@@ -62,6 +61,9 @@ from quizapp.core.store import (
     state_to_row,
     to_ms,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 UNDO_LIMIT = 50
 LEARNER_TOKEN_SETTING = "sharing.learner_token"
@@ -195,7 +197,7 @@ class Collection:
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> Collection:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -204,6 +206,19 @@ class Collection:
     def backup_if_due(self) -> Path | None:
         """The automatic daily backup (newest 7 kept); returns the new backup, if one was made."""
         return backup.backup_if_due(self.store, self.data_dir, self.now())
+
+    def backup_now(self) -> Path:
+        """A backup made now, whatever the day's automatic one did (the newest 7 are kept)."""
+        return backup.backup_now(self.store, self.data_dir, self.now())
+
+    @property
+    def open_warning(self) -> str | None:
+        """Why the progress may be older than expected (answers acknowledged but missing), if so."""
+        return self.store.open_warning
+
+    def checkpoint(self) -> bool:
+        """Fold the write-ahead log into the database file (as the app goes to the background)."""
+        return self.store.checkpoint()
 
     # -- time ---------------------------------------------------------------------------------------
 
@@ -604,17 +619,6 @@ class Collection:
             ReviewEntry(from_ms(row[0]), row[1], row[2], row[3], state_from_row(row[4:14]), state_from_row(row[14:]))  # type: ignore[arg-type]
             for row in rows
         ]
-
-    def replayed_state(self, key: CardKey) -> CardState:
-        """The card's state rebuilt from its review log alone (a manual reset restarts it)."""
-        scheduler = self.scheduler(key[0])
-        state = CardState()
-        for entry in self.history(key):
-            if entry.kind == "manual":
-                state = entry.after
-            else:
-                state = scheduler.answer(state, Rating(entry.rating), entry.reviewed_at, fuzz_key(key))
-        return state
 
     # -- browsing -----------------------------------------------------------------------------------
 

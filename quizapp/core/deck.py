@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Union
+from typing import Any
 
 from quizapp.core import cloze
 
@@ -85,7 +85,7 @@ class Match:
         return [(item, name) for name, items in self.categories for item in items]
 
 
-Body = Union[Basic, Reverse, Cloze, Choice, TrueFalse, TypeIn, Order, Match]
+Body = Basic | Reverse | Cloze | Choice | TrueFalse | TypeIn | Order | Match
 
 BODY_CLASSES: dict[CardType, type] = {
     CardType.BASIC: Basic,

@@ -8,6 +8,7 @@ cloze syntax). Regenerate `docs/deck.schema.json` with `python -m quizapp.core.d
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -28,7 +29,7 @@ from quizapp.core.deckfile import (
 SCHEMA_ID = "https://quizapp.example/deck.schema.json"
 
 
-def _pattern(regex: Any) -> str:
+def _pattern(regex: re.Pattern[str]) -> str:
     return "^" + regex.pattern.replace("\\Z", "") + "$"
 
 

@@ -204,7 +204,7 @@ def compose_yaml(text: str, path: str, empty_message: str) -> yaml.Node:
     try:
         if _may_nest_deeper_than(text, _SAFE_COMPOSE_DEPTH) or _may_hold_more_nodes_than(text, MAX_NODES):
             _refuse_deep_or_large(text, path)
-        root = loader.get_single_node()
+        root: yaml.Node | None = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -433,7 +433,7 @@ class NodeChecker:
                 hint = f'; put it in quotes ("{node.value}") to mean the word'
             self.problem(node, f"{what} must be text, not {_describe(node)}{hint}")
             return None
-        text = node.value.strip()
+        text: str = node.value.strip()
         if not text:
             self.problem(node, f"{what} must not be empty")
             return None
@@ -627,7 +627,7 @@ class _Checker(NodeChecker):
         top = self.values({k: v for k, v in entries.items() if k in ("format", "retired")}, _TOP_FIELDS, "the deck file")
         info = self.deck_info(entries["deck"]) if "deck" in entries else None
         sources = self.sources(entries["sources"]) if "sources" in entries else ()
-        cards = self.cards(entries["cards"]) if "cards" in entries else ()
+        cards = self.cards(entries["cards"]) if "cards" in entries else []
         retired: tuple[str, ...] = top.get("retired", ())
         self.check_retired(entries.get("retired"), retired, cards)
         self.check_source_refs()
@@ -788,7 +788,7 @@ def _value_of(node: yaml.Node, key: str) -> yaml.Node | None:
     """The value node of `key` in a mapping node (the first, if repeated), else None."""
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key and isinstance(value_node, yaml.Node):
                 return value_node
     return None
 

@@ -121,13 +121,6 @@ class Scheduler:
         now = _as_utc(now)
         return float(self._fsrs.get_card_retrievability(self._fsrs_card(self._past(card, now), now), now))
 
-    def replay(self, reviews: Iterable[tuple[Rating, datetime]], fuzz_key: int) -> CardState:
-        """The state a NEW card reaches through these answers, oldest first."""
-        card = CardState()
-        for rating, at in reviews:
-            card = self.answer(card, rating, at, fuzz_key)
-        return card
-
     # -- the four outcomes --------------------------------------------------------------------------
 
     def _outcomes(self, card: CardState, now: datetime, fuzz_key: int, ratings: Iterable[Rating] = Rating) -> dict[Rating, _Outcome]:
@@ -180,6 +173,7 @@ class Scheduler:
         self, card: CardState, rating: Rating, move: _Step | int, memory: _Memory, now: datetime, today: int, fuzz: float | None
     ) -> _Outcome:
         lapses = card.lapses + (1 if card.state is State.REVIEW and rating is Rating.AGAIN else 0)
+        due_day: int | None
         if isinstance(move, int):
             state, step, due_at, due_day, interval_days, seconds = State.REVIEW, 0, None, today + move, move, float(move * DAY_SECONDS)
         else:
@@ -242,6 +236,8 @@ class Scheduler:
             predicted = {}
             for rating in Rating:
                 after, _ = self._fsrs.review_card(before, fsrs.Rating(int(rating)), now)
+                # fsrs leaves the memory unset only on cards never reviewed; after a review both are set.
+                assert after.stability is not None and after.difficulty is not None
                 predicted[rating] = _Memory(
                     stability=round(after.stability, 4),
                     difficulty=round(after.difficulty, 3),

@@ -12,7 +12,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -445,7 +445,7 @@ class Store:
     def _migrate(self, migrations: list[Callable[[sqlite3.Connection], None]]) -> bool:
         """Bring the schema up to date in one transaction; whether an existing database was upgraded."""
         with self.transaction():
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            version = self.schema_version
             if version > len(migrations):
                 raise NewerStoreError(
                     f"{self.path}: the progress database was written by a newer version of the app "
@@ -469,6 +469,7 @@ class Store:
 
     @property
     def schema_version(self) -> int:
+        """The number of migrations this database has had (SQLite's user_version)."""
         with self._failing_as_store_error(_NOT_READ):
             return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
@@ -518,11 +519,11 @@ class Store:
         with self._lock, self._failing_as_store_error(_NOT_READ):
             return self._commits, int(self.db.execute("PRAGMA data_version").fetchone()[0])
 
-    def query(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+    def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock, self._failing_as_store_error(_NOT_READ):
             return self.db.execute(sql, params).fetchall()
 
-    def query_one(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> tuple[Any, ...] | None:
+    def query_one(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> tuple[Any, ...] | None:
         with self._lock, self._failing_as_store_error(_NOT_READ):
             row: tuple[Any, ...] | None = self.db.execute(sql, params).fetchone()
             return row
@@ -599,7 +600,7 @@ class Store:
         with self._lock, self._failing_as_store_error(_NOT_FOLDED):
             self.db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
             try:
-                busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                busy: int = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             finally:
                 self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return busy == 0

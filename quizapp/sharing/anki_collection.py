@@ -116,7 +116,7 @@ class Review:
 
 
 @dataclass(frozen=True)
-class Collection:
+class AnkiCollection:
     crt: int  # epoch seconds: the start (rollover) of the collection's first day
     rollover_hour: int
     creation_offset_minutes: int  # minutes west of UTC where the collection was made
@@ -127,7 +127,7 @@ class Collection:
     reviews: list[Review]
 
 
-def read_collection(path: Path, what: str, *, with_reviews: bool) -> Collection:
+def read_collection(path: Path, what: str, *, with_reviews: bool) -> AnkiCollection:
     with path.open("rb") as file:
         if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise FormatError(f"{what} is not an SQLite database")
@@ -211,7 +211,7 @@ def _check_sizes(db: sqlite3.Connection, tables: set[str], what: str) -> None:
 _ROW_NAMES = {"notes": "notes", "cards": "cards", "revlog": "review log entries"}
 
 
-def _read(db: sqlite3.Connection, tables: set[str], with_reviews: bool) -> Collection:
+def _read(db: sqlite3.Connection, tables: set[str], with_reviews: bool) -> AnkiCollection:
     crt, conf_json, models_json, decks_json = db.execute("SELECT crt, conf, models, decks FROM col").fetchone()
     modern = "notetypes" in tables
     config = _modern_config(db) if "config" in tables else _json_object(conf_json)
@@ -254,7 +254,7 @@ def _read(db: sqlite3.Connection, tables: set[str], with_reviews: bool) -> Colle
     # Settings a collection may lack or hold oddly fall back to Anki's defaults.
     rollover = config.get("rollover")
     offset = config.get("creationOffset")
-    return Collection(
+    return AnkiCollection(
         crt=_int(crt),
         rollover_hour=rollover if isinstance(rollover, int) and 0 <= rollover <= 23 else DEFAULT_ROLLOVER_HOUR,
         creation_offset_minutes=offset if isinstance(offset, int) and abs(offset) <= 24 * 60 else 0,

@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import genanki  # type: ignore[import-untyped]
+import genanki
 
 from quizapp.core.deck import Basic, Card, Choice, Cloze, Deck, Match, Order, Reverse, TrueFalse, TypeIn
 from quizapp.core.errors import FormatError

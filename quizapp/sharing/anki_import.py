@@ -36,8 +36,8 @@ from quizapp.core.errors import FormatError
 from quizapp.sharing.anki_collection import (
     STOCK_BASIC_AND_REVERSED,
     STOCK_BASIC_OPTIONAL_REVERSED,
+    AnkiCollection,
     CardRow,
-    Collection,
     Note,
     Notetype,
     Review,
@@ -69,7 +69,7 @@ _STATES = {0: State.NEW, 1: State.LEARNING, 2: State.REVIEW, 3: State.RELEARNING
 
 
 @dataclass(frozen=True)
-class ReviewEntry:
+class AnkiReview:
     """One answer: when, which button, and the interval Anki chose after it."""
 
     at: datetime
@@ -88,7 +88,7 @@ class ReviewEntry:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ReviewEntry:
+    def from_dict(cls, data: dict[str, Any]) -> AnkiReview:
         amount, unit = int(data["interval"][:-1]), data["interval"][-1]
         return cls(
             at=datetime.fromisoformat(data["at"]),
@@ -138,7 +138,7 @@ class ImportedSchedule:
     remaining_steps: int = 0
     memory: FsrsMemory | None = None
     last_review_at: datetime | None = None
-    revlog: tuple[ReviewEntry, ...] = ()
+    revlog: tuple[AnkiReview, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -172,7 +172,7 @@ class ImportedSchedule:
             remaining_steps=data.get("remaining_steps", 0),
             memory=FsrsMemory.from_dict(data["memory"]) if data.get("memory") else None,
             last_review_at=datetime.fromisoformat(data["last_review_at"]) if data.get("last_review_at") else None,
-            revlog=tuple(ReviewEntry.from_dict(entry) for entry in data.get("revlog", ())),
+            revlog=tuple(AnkiReview.from_dict(entry) for entry in data.get("revlog", ())),
         )
 
 
@@ -214,7 +214,7 @@ class _Converted:
 
 
 class _Importer:
-    def __init__(self, package: AnkiPackage, collection: Collection, with_scheduling: bool) -> None:
+    def __init__(self, package: AnkiPackage, collection: AnkiCollection, with_scheduling: bool) -> None:
         self.package = package
         self.col = collection
         self.with_scheduling = with_scheduling
@@ -402,7 +402,7 @@ class _Importer:
         return (local - timedelta(hours=self.col.rollover_hour)).date()
 
 
-def _fsrs_revlog(reviews: list[Review]) -> tuple[ReviewEntry, ...]:
+def _fsrs_revlog(reviews: list[Review]) -> tuple[AnkiReview, ...]:
     # A reset (manual entry with no ease factor) starts the card over: history before it is void.
     start = max((i + 1 for i, r in enumerate(reviews) if r.kind == 4 and r.factor == 0), default=0)
     entries = []
@@ -413,7 +413,7 @@ def _fsrs_revlog(reviews: list[Review]) -> tuple[ReviewEntry, ...]:
             continue
         in_days = review.interval > 0
         entries.append(
-            ReviewEntry(
+            AnkiReview(
                 at=_instant(review.id / 1000),
                 rating=Rating(review.ease),
                 kind=kind,

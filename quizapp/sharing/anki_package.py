@@ -19,11 +19,14 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from quizapp.core.errors import ArchiveError, FormatError
 from quizapp.sharing import protowire
 from quizapp.sharing.safezip import CHUNK_BYTES, SafeZip
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 # Anki decks with many pictures are big; these bound the work without refusing real decks.
 MAX_ENTRIES = 100_000
@@ -137,7 +140,7 @@ class AnkiPackage:
     def close(self) -> None:
         self.zip.close()
 
-    def __enter__(self) -> AnkiPackage:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -8,6 +8,7 @@ decks folder and applied to the collection by card id (see install.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from quizapp.core.deckfile import MAX_FILE_BYTES
 from quizapp.core.errors import DeckFileError, FormatError, QuizappError
 from quizapp.core.origin import file_origin
 from quizapp.sharing.anki_export import export_apkg
-from quizapp.sharing.anki_import import AnkiImport, import_apkg
+from quizapp.sharing.anki_import import import_apkg
 from quizapp.sharing.atomic import write_atomically
 from quizapp.sharing.bundle import BUNDLE_SUFFIX, export_bundle, import_bundle
 from quizapp.sharing.csv_import import import_csv
@@ -27,7 +28,6 @@ from quizapp.sharing.gift import export_gift
 from quizapp.sharing.install import ImportResult, install_converted
 from quizapp.sharing.quizlet import export_quizlet, import_quizlet
 
-IMPORT_SUFFIXES = (BUNDLE_SUFFIX, ".apkg", ".txt", ".tsv", ".csv")
 EXPORT_SUFFIXES = (BUNDLE_SUFFIX, ".apkg", ".txt", ".gift")
 
 
@@ -60,21 +60,32 @@ def import_file(collection: Collection, path: Path, options: ImportOptions = Imp
     `options.as_new`; one that needs the learner's yes comes back with a confirmation, and
     importing again with `options.confirmed` applies it (see install.py)."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == BUNDLE_SUFFIX:
-        return FileImport([import_bundle(collection, path, confirmed=options.confirmed, as_new=options.as_new)])
-    if suffix == ".apkg":
-        return _import_anki(collection, path, import_apkg(path, with_scheduling=options.with_scheduling), options)
-    if suffix not in IMPORT_SUFFIXES:
+    importer = _IMPORTERS.get(path.suffix.lower())
+    if importer is None:
         raise QuizappError(f"cannot import '{path.name}': quizapp imports {', '.join(IMPORT_SUFFIXES)} files")
+    return importer(collection, path, options)
+
+
+def _import_quizdeck(collection: Collection, path: Path, options: ImportOptions) -> FileImport:
+    return FileImport([import_bundle(collection, path, confirmed=options.confirmed, as_new=options.as_new)])
+
+
+def _import_quizlet(collection: Collection, path: Path, options: ImportOptions) -> FileImport:
+    deck_id, title = _new_deck_names(path, options)
     data = _read_limited(path, MAX_FILE_BYTES)
-    deck_id = options.deck_id or deck_id_from_name(path.stem)
-    title = options.title or path.stem
-    if suffix == ".csv":
-        deck = import_csv(data, deck_id=deck_id, title=title, path=str(path))
-    else:
-        deck = import_quizlet(data, deck_id=deck_id, title=title, term_sep=options.term_sep, card_sep=options.card_sep, path=str(path))
+    deck = import_quizlet(data, deck_id=deck_id, title=title, term_sep=options.term_sep, card_sep=options.card_sep, path=str(path))
     return FileImport([_install_converted(collection, path, deck, {}, options, derived_id=options.deck_id is None)])
+
+
+def _import_csv(collection: Collection, path: Path, options: ImportOptions) -> FileImport:
+    deck_id, title = _new_deck_names(path, options)
+    deck = import_csv(_read_limited(path, MAX_FILE_BYTES), deck_id=deck_id, title=title, path=str(path))
+    return FileImport([_install_converted(collection, path, deck, {}, options, derived_id=options.deck_id is None)])
+
+
+def _new_deck_names(path: Path, options: ImportOptions) -> tuple[str, str]:
+    """The id and title of a deck made from a file that names neither: the learner's, else the file's."""
+    return options.deck_id or deck_id_from_name(path.stem), options.title or path.stem
 
 
 def _install_converted(
@@ -91,7 +102,8 @@ def _install_converted(
         raise FormatError(f"'{path.name}': the deck '{deck.info.title}' made from it cannot be kept: {error.problems[0].message}") from None
 
 
-def _import_anki(collection: Collection, path: Path, package: AnkiImport, options: ImportOptions) -> FileImport:
+def _import_apkg(collection: Collection, path: Path, options: ImportOptions) -> FileImport:
+    package = import_apkg(path, with_scheduling=options.with_scheduling)
     results = []
     for deck in package.decks:
         result = _install_converted(collection, path, deck, {name: package.media[name] for name in deck.media()}, options)
@@ -108,6 +120,17 @@ def _import_anki(collection: Collection, path: Path, package: AnkiImport, option
             result = replace(result, notes=(*result.notes, f"{len(taken)} cards took their Anki review history"))
         results.append(result)
     return FileImport(results, list(package.warnings))
+
+
+# Which importer reads each file type, by suffix (lower case): the one list of what can be imported.
+_IMPORTERS: dict[str, Callable[[Collection, Path, ImportOptions], FileImport]] = {
+    BUNDLE_SUFFIX: _import_quizdeck,
+    ".apkg": _import_apkg,
+    ".txt": _import_quizlet,
+    ".tsv": _import_quizlet,
+    ".csv": _import_csv,
+}
+IMPORT_SUFFIXES = tuple(_IMPORTERS)
 
 
 def _read_limited(path: Path, limit: int) -> bytes:

@@ -18,9 +18,12 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from quizapp.core.errors import ArchiveError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
@@ -171,7 +174,7 @@ class SafeZip:
     def close(self) -> None:
         self._zip.close()
 
-    def __enter__(self) -> SafeZip:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -40,9 +40,9 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import qrcode  # type: ignore[import-untyped]
+import qrcode
 
 from quizapp import __version__
 from quizapp.core.errors import QuizappError
@@ -64,6 +64,9 @@ from quizapp.sharing.reports import (
     studied_cards,
 )
 from quizapp.sharing.signing import keyed_address
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 DEFAULT_PORT = 8765
 IDLE_TIMEOUT_SECONDS = 20.0
@@ -154,7 +157,7 @@ class ShareServer:
         self._server = None
         self._thread = None
 
-    def __enter__(self) -> ShareServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -407,7 +410,7 @@ class _Handler(BaseHTTPRequestHandler):
         # here so that it holds no reference keeping the socket open.
         self.rfile.close()
         self.deadline = _DeadlineReader(self.connection, self.server.share.idle_timeout)
-        self.head = _HeadLimit(io.BufferedReader(self.deadline))  # type: ignore[arg-type]
+        self.head = _HeadLimit(io.BufferedReader(self.deadline))
         self.rfile = self.head  # type: ignore[assignment]
 
     def handle_one_request(self) -> None:

@@ -32,7 +32,7 @@ import secrets
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
@@ -101,7 +101,7 @@ def _decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def is_public_key(text: object) -> bool:
+def is_public_key(text: object) -> TypeGuard[str]:
     """Whether `text` is a publisher key as quizapp writes it (one spelling per key)."""
     return isinstance(text, str) and bool(PUBLIC_KEY.match(text)) and _encode(_decode(text)) == text
 

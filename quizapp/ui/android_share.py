@@ -34,7 +34,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from quizapp.core.collection import Collection
 from quizapp.core.errors import ArchiveError, QuizappError
@@ -47,6 +47,9 @@ from quizapp.sharing.bundle import (
 from quizapp.sharing.formats import ImportOptions
 from quizapp.sharing.install import ImportResult
 from quizapp.sharing.links import is_subscribe_link
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 ACTION_VIEW = "android.intent.action.VIEW"
 ACTION_SEND = "android.intent.action.SEND"
@@ -224,7 +227,7 @@ class LocalFiles:
 
 
 def _java_activity() -> Any:
-    from jnius import autoclass  # type: ignore[import-not-found,unused-ignore]  # in every p4a build
+    from jnius import autoclass  # in every p4a build
 
     return autoclass("org.kivy.android.PythonActivity").mActivity
 
@@ -272,7 +275,7 @@ class _JavaInputStream:
         count = self._stream.read(self._buffer, 0, wanted)
         return b"" if count <= 0 else bytes(self._buffer[:count])
 
-    def __enter__(self) -> _JavaInputStream:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -331,7 +334,7 @@ class DeckReceiver:
 
     def __init__(
         self,
-        on_deck: Callable[[IncomingDeck], None],
+        on_deck: Callable[[IncomingDeck], object],
         on_error: Callable[[str, str], None],
         source_factory: Callable[[], UriSource] | None = None,
         schedule: Callable[[Callable[[], None]], None] | None = None,
@@ -349,7 +352,7 @@ class DeckReceiver:
     def start(self) -> bool:
         if not on_android() or self._started:
             return False
-        from android import activity  # type: ignore[import-not-found,unused-ignore]
+        from android import activity
 
         activity.bind(on_new_intent=self._on_new_intent)
         self._started = True
@@ -395,8 +398,11 @@ class DeckReceiver:
             else:
                 self._deliver(self.on_deck, deck)
 
-    def _deliver(self, callback: Callable[..., None], *args: Any) -> None:
-        self._schedule(lambda: callback(*args))
+    def _deliver(self, callback: Callable[..., object], *args: Any) -> None:
+        def call() -> None:
+            callback(*args)
+
+        self._schedule(call)
 
 
 def _on_kivy_thread(function: Callable[[], None]) -> None:
@@ -421,7 +427,7 @@ def share_quizdeck(path: Path) -> None:
 
     if api_version < ANDROID_10:
         raise ShareUnavailable("sharing a deck file needs Android 10 or later; share it over Wi-Fi instead")
-    from androidstorage4kivy import SharedStorage, ShareSheet  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    from androidstorage4kivy import SharedStorage, ShareSheet
     from jnius import autoclass
 
     downloads = autoclass("android.os.Environment").DIRECTORY_DOWNLOADS

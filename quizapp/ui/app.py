@@ -226,8 +226,8 @@ class QuizApp(App):
             collection.close()
             return
         self._collection = collection
-        if collection.store.open_warning:  # a database older than the answers already acknowledged
-            self.add_notice(collection.store.open_warning)
+        if collection.open_warning:  # a database older than the answers already acknowledged
+            self.add_notice(collection.open_warning)
         settings = collection.settings
         self.theme.apply(settings.theme, settings.font_scale)
         # Read before opening home: opening a screen saves the stack.
@@ -252,7 +252,7 @@ class QuizApp(App):
         if self._collection is not None:
             # Android may end a paused app without warning: fold the write-ahead log into the
             # database now, so a copy of the folder made after that still holds every answer.
-            self._collection.store.checkpoint()
+            self._collection.checkpoint()
             self.update_reminder()  # the phone's alarm then counts the cards left now
         return True  # stay alive in the background instead of being closed
 
@@ -361,7 +361,7 @@ class QuizApp(App):
             self.add_notice(f"That quizapp link was not followed: {error}")
             return
         screen = self.open_screen("import")
-        screen.propose_feed(link.address)  # type: ignore[attr-defined]
+        screen.propose_feed(link.address)
 
     def share_deck(self, deck_id: str) -> None:
         """Offer a deck through Android's share sheet."""

@@ -126,7 +126,7 @@ class AndroidReminders(ReminderPlatform):
     while_closed = True
 
     def __init__(self) -> None:
-        from jnius import autoclass  # type: ignore[import-not-found,unused-ignore]  # in every p4a build
+        from jnius import autoclass  # in every p4a build
 
         self._autoclass = autoclass
         self._context = autoclass("org.kivy.android.PythonActivity").mActivity
@@ -154,7 +154,7 @@ class AndroidReminders(ReminderPlatform):
     def ask_permission(self) -> None:
         if self._sdk < ANDROID_13:
             return
-        from android.permissions import check_permission, request_permissions  # type: ignore[import-not-found,unused-ignore]
+        from android.permissions import check_permission, request_permissions
 
         if not check_permission(POST_NOTIFICATIONS):
             request_permissions([POST_NOTIFICATIONS])

@@ -121,15 +121,15 @@ class AndroidSpeech(Speech):
     reports an error, there is no voice."""
 
     def __init__(self) -> None:
-        from jnius import PythonJavaClass, autoclass, java_method  # type: ignore[import-not-found,unused-ignore]  # in every p4a build
+        from jnius import PythonJavaClass, autoclass, java_method  # in every p4a build
 
         speech = self
 
-        class InitListener(PythonJavaClass):  # type: ignore[misc,unused-ignore]
+        class InitListener(PythonJavaClass):
             __javainterfaces__: ClassVar[list[str]] = ["android/speech/tts/TextToSpeech$OnInitListener"]
             __javacontext__ = "app"
 
-            @java_method("(I)V")  # type: ignore[misc,unused-ignore]
+            @java_method("(I)V")
             def onInit(self, status: int) -> None:
                 speech.on_init(status)
 

@@ -48,7 +48,7 @@ class AndroidLocale(SystemLocale):
     as a BCP 47 tag ("en-GB")."""
 
     def locale_name(self) -> str | None:
-        from jnius import autoclass  # type: ignore[import-not-found,unused-ignore]  # in every p4a build
+        from jnius import autoclass  # in every p4a build
 
         return str(autoclass("java.util.Locale").getDefault().toLanguageTag()) or None
 

@@ -27,6 +27,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ANKI_FIXTURES = HERE.parents[2] / "shared" / "fixtures" / "anki"
+# The generated files made by editing those reference packages (the others need nothing beside the repo).
+FROM_ANKI_FIXTURES = frozenset({"generated-column.apkg", "huge-field.apkg", "many-notes.apkg", "tag-soup.apkg", "empty-deck-name.apkg", "number-as-setting.apkg"})
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 PWNED_MARKER = "/tmp/quizapp-hostile-pwned"
 

@@ -25,6 +25,17 @@ from quizapp.core.days import FixedClock
 from quizapp.ui.app import QuizApp
 from quizapp.ui.system_locale import FixedLocale
 
+UI_TESTS = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects, so `-m "not ui"` sees the mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder `ui`: each one drives the real app's widgets."""
+    for item in items:
+        if UI_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.ui)
+
+
 # Noon UTC, far from the 04:00 rollover.
 START = datetime(2025, 3, 3, 12, 0, tzinfo=timezone.utc)
 

@@ -14,8 +14,6 @@ from quizapp.core.deck import CardType
 from quizapp.core.quiz import QuestionKind
 from quizapp.ui.headless import pump
 
-pytestmark = pytest.mark.ui
-
 
 @pytest.fixture
 def small_phone_large_text(ui: Driver) -> Iterator[Driver]:

@@ -50,7 +50,7 @@ def test_a_random_walk_through_the_app_never_fails(ui: Driver, seed: int) -> Non
         except AssertionError as error:  # off screen after all: the walk goes on
             log.append(f"   skipped: {error}")
             continue
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             raise AssertionError("\n".join(log[-25:])) from error
         if isinstance(widget, TextInput) and widget.focus:
             ui.type(rng.choice(TYPED))
