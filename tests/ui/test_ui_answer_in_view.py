@@ -67,6 +67,7 @@ def in_view(widget, scroll) -> bool:
     return bottom - 1 <= y and y + widget.height <= bottom + scroll.height + 1
 
 
+@pytest.mark.slow  # about 15 s: every card type, each settling for 0.7 s
 def test_every_card_types_verdict_and_answer_are_in_view(small_phone_large_text: Driver) -> None:
     ui = small_phone_large_text
     ui.tap(deck_panel(ui, "all-types").ids.study)
@@ -94,6 +95,7 @@ def test_every_card_types_verdict_and_answer_are_in_view(small_phone_large_text:
     assert seen == set(CardType)
 
 
+@pytest.mark.slow  # about 15 s: every card type, each settling for 0.7 s
 def test_a_quiz_feedback_is_brought_into_view(small_phone_large_text: Driver) -> None:
     ui = small_phone_large_text
     open_quiz(ui)
