@@ -51,6 +51,7 @@ from quizapp.ui.widgets import (
     AppScreen,
     WrapLabel,
     load_kv_once,
+    plain_text,
     scroll_to_top_of,
 )
 
@@ -62,7 +63,7 @@ RATING_KEYS = {"1": Rating.AGAIN, "2": Rating.HARD, "3": Rating.GOOD, "4": Ratin
 MAX_ANSWER_MS = 60_000
 # A flashcard's question side: a card with nothing to answer on it gets this share of the page.
 CARD_FACE_SHARE = 0.45
-MIN_RATING_FONT = 12  # dp
+MIN_FITTED_FONT = 12  # dp: the smallest type a status line or a rating shrinks to
 QUEUE_NAMES = {"new": "New card", "learning": "Learning", "review": "Review"}
 
 
@@ -100,6 +101,8 @@ class StudyScreen(AppScreen):
         self._card_actions = self.ids.card_actions.__self__
         self.ids.status.remove_widget(self._card_actions)
         self.ids.actions.bind(width=self._fit_rating_buttons)
+        self.ids.counts_label.bind(width=self._fit_counts)
+        self.app.theme.bind(font_small=self._fit_counts, font_body=self._fit_rating_buttons)
 
     def on_show_more(self, _screen: StudyScreen, shown: bool) -> None:
         status, row = self.ids.status, self._card_actions
@@ -348,16 +351,24 @@ class StudyScreen(AppScreen):
     def _fit_rating_buttons(self, *_args: Any, buttons: Any = None) -> None:
         """Type small enough for the four ratings to sit in one row, name over interval, as on
         AnkiDroid: a row of four keeps the card its room with large text on a phone. Below
-        `MIN_RATING_FONT` they take two rows instead."""
+        `MIN_FITTED_FONT` they take two rows instead."""
         shown = [b for b in (buttons if buttons is not None else getattr(self, "action_buttons", {}).values()) if isinstance(b, RatingButton)]
         if not shown:
             return
-        bar, body = self.ids.actions, self.app.theme.font_body
+        bar = self.ids.actions
         room = (bar.width - bar.padding[0] - bar.padding[2] - bar.spacing[0] * (len(shown) - 1)) / len(shown) - dp(16)
-        needed = max(CoreLabel(font_size=body, bold=True).get_extents(line)[0] for b in shown for line in b.text.splitlines())
-        size = max(min(body, body * room / needed), dp(MIN_RATING_FONT)) if needed else body
+        size = fitted_font([line for b in shown for line in b.text.splitlines()], self.app.theme.font_body, room)
         for button in shown:
             button.font_size = size
+
+    def on_counts_parts(self, *_args: Any) -> None:
+        self._fit_counts()
+
+    def _fit_counts(self, *_args: Any) -> None:
+        """The counts in type small enough for "12 learning" to fit beside More and Undo, so a
+        count never breaks inside (they go one under another first)."""
+        label = self.ids.counts_label
+        label.font_size = fitted_font([plain_text(part) for part in self.counts_parts], self.app.theme.font_small, label.width)
 
     def handle_key(self, key: int, codepoint: str | None, modifiers: list[str]) -> bool:
         if key == KEY_Z and ("ctrl" in modifiers or "meta" in modifiers):
@@ -381,6 +392,14 @@ class StudyScreen(AppScreen):
                 self.rate(self.suggested or Rating.GOOD)
                 return True
         return False
+
+
+def fitted_font(lines: Sequence[str], font_size: float, room: float) -> float:
+    """`font_size`, or smaller (not below `MIN_FITTED_FONT`) so the widest bold line fits `room`."""
+    needed = max((CoreLabel(font_size=font_size, bold=True).get_extents(line)[0] for line in lines), default=0)
+    if needed <= room or room <= 0:
+        return font_size
+    return max(font_size * room / needed, min(font_size, dp(MIN_FITTED_FONT)))
 
 
 def undo_notice(undone: Undone) -> str:
