@@ -6,7 +6,15 @@ from __future__ import annotations
 from kivy.uix.button import Button
 from test_ui_quiz import set_up_quiz
 from test_ui_study import counts, open_study, study_until
-from ui_driver import KEY_ENTER, KEY_ESC, KEY_SPACE, Driver, answer_by_taps, open_dialog, shown, texts
+from ui_driver import (
+    KEY_ENTER,
+    KEY_SPACE,
+    Driver,
+    answer_by_taps,
+    open_dialog,
+    shown,
+    texts,
+)
 
 from quizapp.core.card_state import Rating
 from quizapp.core.deck import CardType

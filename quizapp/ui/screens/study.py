@@ -102,6 +102,7 @@ class StudyScreen(AppScreen):
         self.ids.status.remove_widget(self._card_actions)
         self.ids.actions.bind(width=self._fit_rating_buttons)
         self.ids.counts_label.bind(width=self._fit_counts)
+        self.ids.scroll.bind(height=self._size_card_face)
         self.app.theme.bind(font_small=self._fit_counts, font_body=self._fit_rating_buttons)
 
     def on_show_more(self, _screen: StudyScreen, shown: bool) -> None:
@@ -155,11 +156,10 @@ class StudyScreen(AppScreen):
         question = question_for_card(card.card, card.key)
         self.card_face = CardFace(text=card.face.prompt)
         self.prompt_label = self.card_face.label
-        if question is None:  # nothing to answer on the card: the question has a card's room
-            self.card_face.min_height = self.ids.scroll.height * CARD_FACE_SHARE
         area.add_widget(self.card_face)
         self._add_speaker("Read aloud", card.face.prompt)
         self.answer_widget: AnswerWidget | None = answer_widget_for(question) if question else None
+        self._size_card_face()
         if self.answer_widget is not None:
             self.answer_widget.bind(on_response=self._answered)
             if isinstance(self.answer_widget, TypeInAnswer):
@@ -167,6 +167,12 @@ class StudyScreen(AppScreen):
             area.add_widget(self.answer_widget)
         self.set_actions({"reveal": self.action("Show answer", self.reveal)})
         self.ids.scroll.scroll_y = 1
+
+    def _size_card_face(self, *_args: Any) -> None:
+        """On the question side of a card with nothing to answer on it, the question has the room
+        of a card (the page's height is known only once the screen is laid out)."""
+        if self.phase == "question" and getattr(self, "card_face", None) is not None and self.answer_widget is None:
+            self.card_face.min_height = self.ids.scroll.height * CARD_FACE_SHARE
 
     def _answered(self, widget: AnswerWidget, response: Any) -> None:
         question: Question = widget.question
