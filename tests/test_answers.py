@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from quizapp.core.answers import DiffKind, DiffPart, TypedResult, check_typed, normalize
+from quizapp.core.answers import (
+    DiffKind,
+    DiffPart,
+    TypedResult,
+    check_typed,
+    edit_distance,
+    normalize,
+)
 
 SAME, WRONG, MISSING = DiffKind.SAME, DiffKind.WRONG, DiffKind.MISSING
 
@@ -107,3 +114,37 @@ def test_diff_lines_rebuild_the_typed_and_the_expected_text() -> None:
 def test_typed_result_round_trips_through_a_dict() -> None:
     result = check_typed("naloxne", ["Naloxone"])
     assert TypedResult.from_dict(result.to_dict()) == result
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [("", "", 0), ("", "abc", 3), ("naloxone", "naloxone", 0), ("naloxne", "naloxone", 1), ("nalxoone", "naloxone", 1), ("kitten", "sitting", 3)],
+)
+def test_edit_distance_counts_inserts_deletes_changes_and_swaps(a: str, b: str, distance: int) -> None:
+    assert edit_distance(a, b) == distance
+    assert edit_distance(b, a) == distance
+
+
+def test_a_slip_is_close_and_keeps_the_letter_diff() -> None:
+    result = check_typed("naloxne", ["naloxone"])
+    assert not result.correct and result.close
+
+
+def test_a_different_word_is_not_close_and_lists_the_accepted_answers() -> None:
+    result = check_typed("Narcan", ["naloxone", "Evzio"])
+    assert not result.correct and not result.close
+    assert result.accepted == ("naloxone", "Evzio")
+
+
+def test_closeness_is_relative_to_the_answer_length() -> None:
+    assert check_typed("cat", ["bat"]).close  # one change: always allowed
+    assert not check_typed("cut", ["bat"]).close  # two changes in three letters
+    assert check_typed("recovry positon", ["recovery position"]).close  # 2 of 17
+    assert not check_typed("recover pose", ["recovery position"]).close
+
+
+def test_close_and_accepted_survive_a_round_trip() -> None:
+    result = check_typed("Narcan", ["naloxone"])
+    assert TypedResult.from_dict(result.to_dict()) == result
+    old = {"correct": False, "expected": "x", "diff": []}
+    assert TypedResult.from_dict(old).close  # saved before closeness: the diff as before

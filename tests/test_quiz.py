@@ -11,7 +11,7 @@ from quizapp.core.collection import Collection
 from quizapp.core.days import FixedClock
 from quizapp.core.deck import Deck
 from quizapp.core.deckfile import parse_deck
-from quizapp.core.quiz import Question, QuestionKind, Quiz, build_quiz
+from quizapp.core.quiz import Feedback, Question, QuestionKind, Quiz, build_quiz
 
 CHOICE, TRUEFALSE, ORDER, MATCH, TYPEIN = (
     QuestionKind.CHOICE,
@@ -470,3 +470,44 @@ def test_a_suspended_or_buried_card_is_never_rated_by_a_quiz(drugs: Collection, 
     if take_out == "bury":  # buried only for today: tomorrow a quiz answer counts again
         clock.advance(days=1)
         assert truefalse_quiz(drugs).answer(0, False).counted_as_review
+
+
+# -- "I was right" on a typed answer ------------------------------------------------------------------
+
+
+def typein_quiz(collection: Collection) -> Quiz:
+    """A quiz whose one question is the narcan typein card (accepted: Narcan, Narcan nasal spray)."""
+    quiz = build_quiz(collection, ["drugs"], count=100, kinds=[TYPEIN], seed=0)
+    return Quiz([next(q for q in quiz.questions if q.key[1] == "narcan")], collection=collection)
+
+
+def test_i_was_right_counts_a_wrong_typed_answer_in_the_score_and_records_it(drugs: Collection) -> None:
+    quiz = typein_quiz(drugs)
+    assert not quiz.answer(0, "nasal naloxone").correct
+    feedback = quiz.accept_as_right(0)
+    assert feedback.correct and feedback.overridden
+    assert quiz.score().right == 1 and quiz.mistakes() == []
+    assert quiz.feedback(0) == feedback
+    assert Feedback.from_dict(feedback.to_dict()) == feedback
+
+
+def test_i_was_right_is_only_for_a_typed_answer_marked_wrong(drugs: Collection) -> None:
+    quiz = typein_quiz(drugs)
+    with pytest.raises(ValueError):
+        quiz.accept_as_right(0)  # not answered yet
+    quiz.answer(0, "Narcan")
+    with pytest.raises(ValueError):
+        quiz.accept_as_right(0)  # already right
+    tf = truefalse_quiz(drugs)
+    tf.answer(0, True)
+    with pytest.raises(ValueError):
+        tf.accept_as_right(0)  # not typed
+
+
+def test_i_was_right_turns_the_again_it_counted_as_review_into_good(drugs: Collection) -> None:
+    drugs.update_settings(quiz_counts_as_review=True)
+    quiz = typein_quiz(drugs)
+    assert quiz.answer(0, "nasal naloxone").counted_as_review
+    quiz.accept_as_right(0)
+    history = drugs.history(("drugs", "narcan", 0))
+    assert [(entry.rating, entry.kind) for entry in history] == [(int(Rating.GOOD), "quiz")]

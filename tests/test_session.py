@@ -79,10 +79,35 @@ def test_undo_brings_back_the_card_and_the_counts(small: Collection) -> None:
     card = session.next_card()
     session.answer(Rating.GOOD)
     session.next_card()
-    again = session.undo()
-    assert again is not None and card is not None and again.key == card.key
-    assert session.current == again
+    undone = session.undo()
+    assert undone is not None and card is not None and undone.card.key == card.key
+    assert (undone.action, undone.rating) == ("answer", Rating.GOOD)
+    assert session.current == undone.card
     assert session.counts().new == 7 and session.summary.answered == 0
+
+
+def test_progress_goes_forward_with_answers_and_back_with_undo(small: Collection) -> None:
+    session = StudySession(small)
+    session.next_card()
+    assert session.progress() == (0, 7)  # nothing done: an empty bar
+    session.answer(Rating.GOOD)  # a new card into learning: still to come back today
+    session.next_card()
+    assert session.progress() == (1, 8)
+    session.answer(Rating.EASY)  # graduates: nothing more today
+    session.next_card()
+    assert session.progress() == (2, 8)
+    session.undo()
+    assert session.progress() == (1, 8)
+
+
+def test_undoing_a_bury_says_so_and_leaves_the_progress(small: Collection) -> None:
+    session = StudySession(small)
+    card = session.next_card()
+    session.bury()
+    undone = session.undo()
+    assert undone is not None and card is not None and undone.card.key == card.key
+    assert (undone.action, undone.rating) == ("bury", None)
+    assert session.progress() == (0, 7)
 
 
 def test_bury_and_suspend_take_the_card_out_of_today(small: Collection) -> None:

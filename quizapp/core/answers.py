@@ -3,6 +3,11 @@
 A typed answer is right when it equals an accepted answer after `normalize`: case, accents,
 surrounding whitespace and punctuation, and repeated inner whitespace do not count. Inner
 punctuation and spelling do ("naloxone" is not "naloxon").
+
+A wrong answer is *close* when it is a slip away from an accepted answer: a few letters typed,
+dropped, changed or swapped (Damerau-Levenshtein distance at most a quarter of the answer's
+length, and at least 1). Only then is a letter-by-letter difference worth showing; a different
+word ("Narcan" where only "naloxone" is accepted) gets the accepted answers instead.
 """
 
 from __future__ import annotations
@@ -66,13 +71,22 @@ class TypedResult:
     correct: bool
     expected: str
     diff: tuple[DiffPart, ...]
+    close: bool = True  # right, or a slip away from `expected`: the diff is worth showing
+    accepted: tuple[str, ...] = ()  # every accepted answer, shown when the answer is not close
 
     def to_dict(self) -> dict[str, Any]:
-        return {"correct": self.correct, "expected": self.expected, "diff": [p.to_dict() for p in self.diff]}
+        return {
+            "correct": self.correct,
+            "expected": self.expected,
+            "diff": [p.to_dict() for p in self.diff],
+            "close": self.close,
+            "accepted": list(self.accepted),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TypedResult:
-        return cls(data["correct"], data["expected"], tuple(DiffPart.from_dict(p) for p in data["diff"]))
+        diff = tuple(DiffPart.from_dict(p) for p in data["diff"])
+        return cls(data["correct"], data["expected"], diff, data.get("close", True), tuple(data.get("accepted", ())))
 
 
 def check_typed(typed: str, accepted: Sequence[str]) -> TypedResult:
@@ -80,14 +94,39 @@ def check_typed(typed: str, accepted: Sequence[str]) -> TypedResult:
     if not accepted:
         raise ValueError("a typed answer needs at least one accepted answer")
     typed_key = normalize(typed)
-    matching = [answer for answer in accepted if typed_key and normalize(answer) == typed_key]
-    if matching:
-        expected, correct = matching[0], True
-    else:
-        # max() keeps the first of equals, so with nothing in common the first accepted answer is shown.
-        expected = max(accepted, key=lambda answer: difflib.SequenceMatcher(None, typed_key, normalize(answer)).ratio())
-        correct = False
-    return TypedResult(correct, expected, diff_parts(typed, expected))
+
+    def remoteness(answer: str) -> tuple[int, float]:
+        """Fewest edits first; of equals, the one sharing more of the typed text."""
+        key = normalize(answer)
+        return edit_distance(typed_key, key), -difflib.SequenceMatcher(None, typed_key, key).ratio()
+
+    # min() keeps the first of equals, so with nothing in common the first accepted answer is shown.
+    expected = min(accepted, key=remoteness)
+    distance = edit_distance(typed_key, normalize(expected))
+    correct = bool(typed_key) and distance == 0
+    return TypedResult(correct, expected, diff_parts(typed, expected), is_close(distance, normalize(expected)), tuple(accepted))
+
+
+def is_close(distance: int, expected_key: str) -> bool:
+    """Whether an answer `distance` edits from `expected_key` is a slip rather than another word."""
+    return distance <= max(1, len(expected_key) // 4)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): the fewest single-character
+    insertions, deletions, substitutions and swaps of neighbours that turn `a` into `b`.
+    O(len(a) * len(b)) time; typed answers are a line long."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
 
 
 def diff_parts(typed: str, expected: str) -> tuple[DiffPart, ...]:

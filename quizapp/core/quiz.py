@@ -182,6 +182,7 @@ class Feedback:
     typed: TypedResult | None = None  # typein only: the difference to highlight
     counted_as_review: bool = False  # the answer also rated the card in the schedule
     given_answer: str = ""  # what the learner answered, as text (for the results' mistakes)
+    overridden: bool = False  # a typed answer marked wrong that the learner said was right
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -191,6 +192,7 @@ class Feedback:
             "typed": self.typed.to_dict() if self.typed else None,
             "counted_as_review": self.counted_as_review,
             "given_answer": self.given_answer,
+            "overridden": self.overridden,
         }
 
     @classmethod
@@ -203,6 +205,7 @@ class Feedback:
             typed=TypedResult.from_dict(typed) if typed else None,
             counted_as_review=data.get("counted_as_review", False),
             given_answer=data.get("given_answer", ""),
+            overridden=data.get("overridden", False),
         )
 
 
@@ -266,6 +269,20 @@ class Quiz:
         feedback = Feedback(correct, question.right_answer_text(), question.explanation, typed, counted, question.response_text(response))
         self._feedback[index] = feedback
         return feedback
+
+    def accept_as_right(self, index: int) -> Feedback:
+        """The learner's "I was right" on a typed answer marked wrong (a synonym the card does not
+        list, say): it counts as right in the score, marked as overridden. If the wrong answer
+        rated the card Again as its review, that rating becomes Good."""
+        question, feedback = self.questions[index], self._feedback.get(index)
+        if feedback is None or question.kind is not QuestionKind.TYPEIN or feedback.correct:
+            raise ValueError(f"question {index} is not a typed answer marked wrong")
+        # Re-rated only while that Again is still the last change (nothing else to take back).
+        if feedback.counted_as_review and self.collection is not None and self.collection.undo_label == f"answer {question.key[1]}":
+            self.collection.undo()
+            self.collection.answer(question.key, Rating.GOOD, kind="quiz")
+        self._feedback[index] = replace(feedback, correct=True, overridden=True)
+        return self._feedback[index]
 
     def _rate_if_counted(self, key: CardKey, correct: bool) -> bool:
         collection = self.collection

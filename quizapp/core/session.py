@@ -65,6 +65,15 @@ class StudyCard:
         return self.card.face(self.sibling)
 
 
+@dataclass(frozen=True)
+class Undone:
+    """What `StudySession.undo` took back: the card, now current again, and the change."""
+
+    card: StudyCard
+    action: str  # "answer", "bury", "suspend": the first word of the collection's undo label
+    rating: Rating | None  # the rating taken back, for an answer given in this session
+
+
 @dataclass
 class SessionSummary:
     answered: int = 0
@@ -285,17 +294,20 @@ class StudySession:
         self.current = None
         return result
 
-    def undo(self) -> StudyCard | None:
-        """Take back the last change; the card it touched becomes the current card again."""
+    def undo(self) -> Undone | None:
+        """Take back the last change; the card it touched becomes the current card again. An
+        answer taken back leaves the summary, so the progress goes back with it."""
         undone = self.collection.undo()
         if undone is None:
             return None
+        rating = None
         if self._history and self._history[-1].key == undone.keys[0] and undone.label.startswith("answer"):
             result = self._history.pop()
+            rating = result.rating
             self.summary.answered -= 1
             self.summary.ratings[result.rating] -= 1
         self.current = self._study_card(undone.keys[0])
-        return self.current
+        return Undone(self.current, undone.label.split(" ", 1)[0], rating)
 
     def bury(self) -> None:
         self.collection.bury([self._require_current().key])

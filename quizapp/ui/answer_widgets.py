@@ -27,7 +27,7 @@ from kivy.uix.widget import Widget
 
 from quizapp.core.answers import TypedResult
 from quizapp.core.quiz import Question, QuestionKind
-from quizapp.ui.text import typed_diff_markup
+from quizapp.ui.text import typed_answer_lines
 from quizapp.ui.widgets import OptionButton, load_kv_once
 
 
@@ -61,6 +61,11 @@ class AnswerWidget(BoxLayout):
 
     def check(self) -> None:
         """Give the response collected so far (the Check button, or Enter while `ready`)."""
+
+    def pick(self, number: int) -> bool:
+        """Option `number` (1 for the first) picked with a key, as a tap would; False when this
+        way of answering has no such option."""
+        return False
 
     def on_answered(self, _widget: AnswerWidget, answered: bool) -> None:
         if answered:
@@ -109,6 +114,13 @@ class ChoiceAnswer(AnswerWidget):
     def check(self) -> None:
         self.respond(tuple(option for option, button in self.buttons.items() if button.mark == "selected"))
 
+    def pick(self, number: int) -> bool:
+        buttons = list(self.buttons.values())
+        if self.answered or not 1 <= number <= len(buttons):
+            return False
+        self._tapped(buttons[number - 1])
+        return True
+
     def on_answered(self, widget: AnswerWidget, answered: bool) -> None:
         super().on_answered(widget, answered)
         check_button = getattr(self, "check_button", None)
@@ -133,6 +145,12 @@ class TrueFalseAnswer(AnswerWidget):
         self.ids.false_button.mark = "" if value else "selected"
         self.respond(value)
 
+    def pick(self, number: int) -> bool:
+        if self.answered or number not in (1, 2):
+            return False
+        self.respond_bool(number == 1)  # 1 = True, 2 = False, in the order shown
+        return True
+
     def show_result(self, typed: TypedResult | None = None) -> None:
         for value, button in ((True, self.ids.true_button), (False, self.ids.false_button)):
             picked = self.response is value
@@ -140,7 +158,13 @@ class TrueFalseAnswer(AnswerWidget):
 
 
 class TypeInAnswer(AnswerWidget):
+    """Type the answer and check it. A typed answer marked wrong offers "I was right" (a synonym
+    the card does not list, say): tapping it fires `on_override`, and the screen counts it."""
+
     typed_markup = ObjectProperty(("", ""))
+    overridden = BooleanProperty(False)
+
+    __events__ = ("on_override",)
 
     def build(self) -> None:
         # Focus the field so a desktop learner can type at once (a phone shows its keyboard).
@@ -158,9 +182,26 @@ class TypeInAnswer(AnswerWidget):
             self.respond(self.ids.field.text)
 
     def show_result(self, typed: TypedResult | None = None) -> None:
-        if typed is not None:
-            theme = App.get_running_app().theme
-            self.typed_markup = typed_diff_markup(typed, theme.hex("wrong"), theme.hex("right"))
+        if typed is None:
+            return
+        theme = App.get_running_app().theme
+        self.typed_markup = typed_answer_lines(typed, theme.hex("wrong"), theme.hex("right"))
+        if not typed.correct:
+            self.right_button = Factory.FitButton(text="I was right")
+            self.right_button.bind(on_release=lambda _button: self.override())
+            self.add_widget(self.right_button)
+
+    def override(self) -> None:
+        """"I was right": once, and only for an answer marked wrong."""
+        button = getattr(self, "right_button", None)
+        if self.overridden or button is None:
+            return
+        self.overridden = True
+        self.remove_widget(button)
+        self.dispatch("on_override")
+
+    def on_override(self) -> None:
+        pass
 
 
 class DragHandle(Widget):

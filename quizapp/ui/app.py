@@ -416,10 +416,13 @@ class QuizApp(App):
         self.save_ui_state()
         return screen
 
-    def go_back(self) -> bool:
-        """Go back one screen; False on the home screen (there is nothing to go back to)."""
+    def go_back(self, *, asked: bool = False) -> bool:
+        """Go back one screen; False on the home screen (there is nothing to go back to). A screen
+        may ask first (a quiz in progress): it goes back once the learner says yes."""
         if len(self._stack) < 2:
             return False
+        if not asked and self.current_screen().ask_before_leaving(lambda: self.go_back(asked=True)):
+            return True
         self._stack.pop()
         self.manager.current = self._stack[-1]
         self.current_screen().on_return()

@@ -56,6 +56,34 @@ def typed_diff_markup(result: TypedResult, wrong_hex: str, missing_hex: str) -> 
     return line(DiffKind.MISSING, DiffKind.WRONG, wrong_hex, "s"), line(DiffKind.WRONG, DiffKind.MISSING, missing_hex, "u")
 
 
+def typed_answer_lines(result: TypedResult, wrong_hex: str, missing_hex: str) -> tuple[str, str]:
+    """"You typed: …" and "Answer: …" (markup) under a checked typed answer. The letter-by-letter
+    difference only for a slip (`result.close`): against another word it marks every letter and
+    means nothing, so the typed text is shown as it was and every accepted answer listed."""
+    if result.correct or result.close:
+        typed, answer = typed_diff_markup(result, wrong_hex, missing_hex)
+        return f"You typed: {typed or '(nothing)'}", f"Answer: {answer}"
+    typed = escape_markup(result_typed_text(result))
+    accepted = result.accepted or (result.expected,)
+    label = "Accepted answers" if len(accepted) > 1 else "Answer"
+    return f"You typed: {typed or '(nothing)'}", f"{label}: [b]{escape_markup(', '.join(accepted))}[/b]"
+
+
+def result_typed_text(result: TypedResult) -> str:
+    """The typed text as it was (the diff's parts other than the missing ones)."""
+    return "".join(part.text for part in result.diff if part.kind is not DiffKind.MISSING)
+
+
+def first_words(text: str, limit: int = 40) -> str:
+    """The start of a card's text for a one-line mention: whole words up to `limit` characters,
+    then "…"; one line, even from a text of several."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit + 1].rsplit(" ", 1)[0] if " " in flat[:limit + 1] else flat[:limit]
+    return cut.rstrip(" ,.;:") + ELLIPSIS
+
+
 def describe_due(instant: datetime, now: datetime, tz: tzinfo) -> str:
     """"in 3h (15:20)" or "in 2d (Wed 05 Mar, 04:00)": how long, and the local clock time."""
     local = instant.astimezone(tz)

@@ -14,6 +14,7 @@ from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import (
+    AliasProperty,
     BooleanProperty,
     ListProperty,
     NumericProperty,
@@ -256,9 +257,10 @@ class ButtonRow(GridLayout):
         buttons = [child for child in self.children if isinstance(child, Button)]
         if not buttons:
             return
-        for button in buttons:  # a new label (a spinner's choice) may no longer fit
-            button.funbind("text", self._arrange)
-            button.fbind("text", self._arrange)
+        for button in buttons:  # a new label (a spinner's choice) or type size may no longer fit
+            for name in ("text", "font_size"):
+                button.funbind(name, self._arrange)
+                button.fbind(name, self._arrange)
         count = len(buttons)
         needed = max(
             CoreLabel(font_size=b.font_size, font_name=b.font_name, bold=b.bold).get_extents(line)[0] + _text_margin(b)
@@ -283,6 +285,12 @@ class NavBar(ButtonRow):
 class ProgressLine(Widget):
     value = NumericProperty(0)
     max = NumericProperty(1)
+    # The width of the done part: value / max of the line, within 0 and the whole line.
+    filled_width = AliasProperty(
+        lambda self: self.width * min(1, max(0, self.value / self.max)) if self.max else 0,
+        bind=("width", "value", "max"),
+        cache=True,
+    )
 
 
 class Stepper(BoxLayout):
@@ -336,6 +344,11 @@ class AppScreen(Screen):
         return {}
 
     def handle_key(self, key: int, codepoint: str | None, modifiers: list[str]) -> bool:
+        return False
+
+    def ask_before_leaving(self, leave: Callable[[], Any]) -> bool:
+        """Back (the button, Esc, Android's back) is about to leave this screen: True when the
+        screen asks first, and calls `leave` itself if the learner says yes."""
         return False
 
     def set_actions(self, buttons: dict[str, AppButton]) -> None:

@@ -30,7 +30,7 @@ def test_a_session_with_keys_and_taps(ui: Driver) -> None:
     study = ui.screen
     assert counts(ui) == (3, 0, 0)
     assert study.phase == "question" and study.card.card.id == "b1"
-    assert "3\u00a0new" in study.counts_text
+    assert "3\u00a0new" in study.ids.counts_label.text
 
     ui.press(KEY_SPACE)  # reveal
     assert study.phase == "answer"
@@ -130,7 +130,7 @@ def test_a_typed_answer_shows_the_difference_and_enter_does_not_also_rate(ui: Dr
     assert study.phase == "answer", "the same Enter that submitted must not rate the card"
     assert study.answer_correct is False
     typed, expected = widget.typed_markup
-    assert typed == "naloxon"
+    assert typed == "You typed: naloxon"
     assert "[u]e[/u]" in expected  # the missing letter is marked
     assert study.action_buttons["again"].suggested
 
@@ -180,7 +180,8 @@ def test_bury_and_suspend_from_more_move_on_and_undo_brings_the_card_back(ui: Dr
 
     ui.tap(ids.undo_button)
     assert card_flags(ui, first) == (False, False) and counts(ui) == (3, 0, 0)
-    assert study.card.key == first and study.notice == ""
+    assert study.card.key == first and study.notice == "Undid Bury on “Front one”"
+    assert study.notice in texts(study.ids.card_area)  # shown above the card
 
     ui.press(KEY_SPACE)  # and on the answer side
     ui.tap(ids.more_button)

@@ -3,8 +3,10 @@
 The question side shows the prompt (and, for choice, true/false, type-in, order and match cards,
 a way to answer). Tap "Show answer", Space or Enter reveals the answer side: the answer, the
 explanation, the source and four rating buttons with their next intervals (keys 1-4; Space and
-Enter pick the suggested rating, or Good). "More" opens Bury (until tomorrow) and Suspend for the
-card on screen. Undo (button or Ctrl+Z) takes the last rating, bury or suspend back.
+Enter pick the suggested rating, or Good). "More" opens Bury (until tomorrow, key -) and Suspend
+(key @) for the card on screen, as in Anki. Undo (button or Ctrl+Z) takes the last rating, bury or
+suspend back and says what it took back. A typed answer marked wrong offers "I was right": the
+suggested rating becomes Good, and the summary says how many answers the learner counted so.
 """
 
 from __future__ import annotations
@@ -13,28 +15,34 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from kivy.core.text import Label as CoreLabel
 from kivy.factory import Factory
+from kivy.metrics import dp
 from kivy.properties import (
     BooleanProperty,
+    ListProperty,
     NumericProperty,
     OptionProperty,
     StringProperty,
 )
+from kivy.uix.anchorlayout import AnchorLayout
 from kivy.utils import escape_markup
 
 from quizapp.core.answers import check_typed
 from quizapp.core.card_state import Rating
 from quizapp.core.deck import Cloze
 from quizapp.core.quiz import Question, QuestionKind
-from quizapp.core.session import StudyCard, StudySession
-from quizapp.ui.answer_widgets import AnswerWidget, answer_widget_for
+from quizapp.core.session import StudyCard, StudySession, Undone
+from quizapp.core.store import CardKey
+from quizapp.ui.answer_widgets import AnswerWidget, TypeInAnswer, answer_widget_for
 from quizapp.ui.card_questions import question_for_card, suggested_rating
 from quizapp.ui.text import (
     RATING_NAMES,
     cloze_answer_markup,
     coloured,
-    counts_markup,
+    counts_parts,
     describe_due,
+    first_words,
     percent,
     source_lines,
 )
@@ -43,15 +51,33 @@ from quizapp.ui.widgets import (
     AppScreen,
     WrapLabel,
     load_kv_once,
+    plain_text,
     scroll_to_top_of,
 )
 
 KEY_ENTER, KEY_NUMPAD_ENTER, KEY_SPACE, KEY_Z = 13, 271, 32, 122
+CARD_ASIDE_KEYS = {"-": "bury", "@": "suspend"}  # as in Anki
 RATING_KEYS = {"1": Rating.AGAIN, "2": Rating.HARD, "3": Rating.GOOD, "4": Rating.EASY}
 # Like Anki's "maximum answer seconds": a card left open while the learner is away does not
 # count as an hour of study.
 MAX_ANSWER_MS = 60_000
+# A flashcard's question side: a card with nothing to answer on it gets this share of the page.
+CARD_FACE_SHARE = 0.45
+MIN_FITTED_FONT = 12  # dp: the smallest type a status line or a rating shrinks to
 QUEUE_NAMES = {"new": "New card", "learning": "Learning", "review": "Review"}
+
+
+class CardFace(AnchorLayout):
+    """The question as a flashcard: large type, centred on a card-like panel. `min_height` gives
+    a card with nothing else to answer on it the room of a card."""
+
+    text = StringProperty()
+    min_height = NumericProperty(0)
+
+    @property
+    def label(self) -> WrapLabel:
+        label: WrapLabel = self.ids.face_label
+        return label
 
 
 class RatingButton(AppButton):
@@ -62,7 +88,7 @@ class RatingButton(AppButton):
 class StudyScreen(AppScreen):
     title = StringProperty("Study")
     phase = OptionProperty("question", options=["question", "answer", "done"])
-    counts_text = StringProperty()
+    counts_parts = ListProperty()  # "12 new", "3 learning", "40 review" (markup)
     notice = StringProperty()
     progress_done = NumericProperty(0)
     progress_total = NumericProperty(1)
@@ -74,6 +100,10 @@ class StudyScreen(AppScreen):
         # `ids` holds weak references, so the row is kept here while it is out of the tree.
         self._card_actions = self.ids.card_actions.__self__
         self.ids.status.remove_widget(self._card_actions)
+        self.ids.actions.bind(width=self._fit_rating_buttons)
+        self.ids.counts_label.bind(width=self._fit_counts)
+        self.ids.scroll.bind(height=self._size_card_face)
+        self.app.theme.bind(font_small=self._fit_counts, font_body=self._fit_rating_buttons)
 
     def on_show_more(self, _screen: StudyScreen, shown: bool) -> None:
         status, row = self.ids.status, self._card_actions
@@ -97,6 +127,7 @@ class StudyScreen(AppScreen):
         self.notice = ""
         self.can_undo = False
         self.show_more = False
+        self.overridden: set[CardKey] = set()  # cards whose typed answer the learner counted as right
         self.show_next()
 
     def saved_params(self) -> dict[str, Any]:
@@ -120,17 +151,28 @@ class StudyScreen(AppScreen):
         self._refresh_status()
         area = self.ids.card_area
         area.clear_widgets()
+        self._add_notice()
         area.add_widget(Factory.Muted(text=f"{card.deck_title} · {QUEUE_NAMES[card.queue]}"))
-        self.prompt_label = Factory.Prompt(text=card.face.prompt)
-        area.add_widget(self.prompt_label)
-        self._add_speaker("Read aloud", card.face.prompt)
         question = question_for_card(card.card, card.key)
+        self.card_face = CardFace(text=card.face.prompt)
+        self.prompt_label = self.card_face.label
+        area.add_widget(self.card_face)
+        self._add_speaker("Read aloud", card.face.prompt)
         self.answer_widget: AnswerWidget | None = answer_widget_for(question) if question else None
+        self._size_card_face()
         if self.answer_widget is not None:
             self.answer_widget.bind(on_response=self._answered)
+            if isinstance(self.answer_widget, TypeInAnswer):
+                self.answer_widget.bind(on_override=self._overridden)
             area.add_widget(self.answer_widget)
         self.set_actions({"reveal": self.action("Show answer", self.reveal)})
         self.ids.scroll.scroll_y = 1
+
+    def _size_card_face(self, *_args: Any) -> None:
+        """On the question side of a card with nothing to answer on it, the question has the room
+        of a card (the page's height is known only once the screen is laid out)."""
+        if self.phase == "question" and getattr(self, "card_face", None) is not None and self.answer_widget is None:
+            self.card_face.min_height = self.ids.scroll.height * CARD_FACE_SHARE
 
     def _answered(self, widget: AnswerWidget, response: Any) -> None:
         question: Question = widget.question
@@ -143,6 +185,19 @@ class StudyScreen(AppScreen):
             widget.show_result()
         self.answer_correct = correct
         self.reveal()
+
+    def _overridden(self, _widget: TypeInAnswer) -> None:
+        """"I was right" on a typed answer marked wrong: Good is suggested (the learner still
+        picks the rating), and the summary counts it."""
+        if self.phase != "answer":
+            return
+        self.answer_correct = True
+        self.suggested = Rating.GOOD
+        self.overridden.add(self.card.key)
+        self.verdict_label.text = coloured("✓ Counted as right (your call)", self.app.theme.hex("right"), bold=True)
+        for button in self.action_buttons.values():
+            if isinstance(button, RatingButton):
+                button.suggested = button.rating == Rating.GOOD
 
     def reveal(self) -> None:
         """Show the answer side: the answer, why, the source and the rating buttons."""
@@ -160,17 +215,21 @@ class StudyScreen(AppScreen):
             # Shown without answering: the widget stops taking answers and shows the right ones.
             widget.answered = True
             widget.show_result()
+        self.card_face.min_height = 0  # the answer comes up under the question
         divider = Factory.Divider()
         area.add_widget(divider)
         if self.answer_correct is not None:
             self.suggested = suggested_rating(self.answer_correct)
             verdict = coloured("✓ Right", theme.hex("right"), bold=True) if self.answer_correct else coloured("✗ Not quite", theme.hex("wrong"), bold=True)
-            area.add_widget(Factory.Prompt(text=verdict, markup=True))
+            self.verdict_label = Factory.Prompt(text=verdict, markup=True)
+            area.add_widget(self.verdict_label)
         for text, role in self._answer_parts(card):
             area.add_widget(Factory.Muted(text=text) if role == "muted" else WrapLabel(text=text, bold=role == "answer", markup=role == "markup"))
         self._add_speaker("Read answer aloud", "\n".join(filter(None, (card.face.answer, card.card.explain))))
         labels = self.session.button_labels()
-        self.set_actions({RATING_NAMES[rating].lower(): self._rating_button(rating, labels[rating]) for rating in Rating})
+        buttons = {RATING_NAMES[rating].lower(): self._rating_button(rating, labels[rating]) for rating in Rating}
+        self._fit_rating_buttons(buttons=buttons.values())
+        self.set_actions(buttons)
         # The verdict and the right answer (below the controls of a card answered with a widget,
         # below a long prompt otherwise) come to the top; the prompt is a scroll up.
         scroll_to_top_of(self.ids.scroll, divider)
@@ -238,11 +297,18 @@ class StudyScreen(AppScreen):
         self.show_next()
 
     def undo(self) -> None:
-        card = self.session.undo()
+        undone = self.session.undo()
         self.can_undo = self.app.collection.undo_label is not None
-        self.notice = ""
-        if card is not None:
-            self._show_question(card)
+        self.notice = undo_notice(undone) if undone is not None else ""
+        if undone is not None:
+            self.overridden.discard(undone.card.key)
+            self._show_question(undone.card)
+
+    def _add_notice(self) -> None:
+        """What just happened (an undo, a bury, a leech), above the card: in the page rather than
+        in the status, which keeps the card its room on a small screen."""
+        if self.notice:
+            self.ids.card_area.add_widget(Factory.Muted(text=self.notice, color=self.app.theme.learning))
 
     # -- the end of the session ------------------------------------------------------------------------
 
@@ -261,12 +327,16 @@ class StudyScreen(AppScreen):
                 f"Remembered (not Again): {percent(summary.correct_share)}",
                 f"Time: {minutes} min {seconds} s",
             ]
+            if self.overridden:
+                count = len(self.overridden)
+                lines.append(f"Typed answers you counted as right: {count}")
         next_due = collection.next_due(self.session.deck_ids)
         lines.append(
             f"The next card is due {describe_due(next_due, collection.now(), collection.tz)}." if next_due else "No card is scheduled yet."
         )
         area = self.ids.card_area
         area.clear_widgets()
+        self._add_notice()
         heading = "Session complete" if summary.answered else "Nothing to study right now"
         area.add_widget(Factory.Heading(text=heading))
         area.add_widget(WrapLabel(text="\n".join(lines)))
@@ -276,7 +346,7 @@ class StudyScreen(AppScreen):
 
     def _refresh_status(self) -> None:
         current = self.card.queue if self.phase != "done" else None
-        self.counts_text = counts_markup(self.session.counts(), self.app.theme.hex, current)
+        self.counts_parts = counts_parts(self.session.counts(), self.app.theme.hex, current)
         self.progress_done, self.progress_total = self.session.progress()
 
     def _rating_button(self, rating: Rating, interval: str) -> RatingButton:
@@ -284,9 +354,34 @@ class StudyScreen(AppScreen):
         button.bind(on_release=lambda _button: self.rate(rating))
         return button
 
+    def _fit_rating_buttons(self, *_args: Any, buttons: Any = None) -> None:
+        """Type small enough for the four ratings to sit in one row, name over interval, as on
+        AnkiDroid: a row of four keeps the card its room with large text on a phone. Below
+        `MIN_FITTED_FONT` they take two rows instead."""
+        shown = [b for b in (buttons if buttons is not None else getattr(self, "action_buttons", {}).values()) if isinstance(b, RatingButton)]
+        if not shown:
+            return
+        bar = self.ids.actions
+        room = (bar.width - bar.padding[0] - bar.padding[2] - bar.spacing[0] * (len(shown) - 1)) / len(shown) - dp(16)
+        size = fitted_font([line for b in shown for line in b.text.splitlines()], self.app.theme.font_body, room)
+        for button in shown:
+            button.font_size = size
+
+    def on_counts_parts(self, *_args: Any) -> None:
+        self._fit_counts()
+
+    def _fit_counts(self, *_args: Any) -> None:
+        """The counts in type small enough for "12 learning" to fit beside More and Undo, so a
+        count never breaks inside (they go one under another first)."""
+        label = self.ids.counts_label
+        label.font_size = fitted_font([plain_text(part) for part in self.counts_parts], self.app.theme.font_small, label.width)
+
     def handle_key(self, key: int, codepoint: str | None, modifiers: list[str]) -> bool:
         if key == KEY_Z and ("ctrl" in modifiers or "meta" in modifiers):
             self.undo()
+            return True
+        if codepoint in CARD_ASIDE_KEYS and self.phase != "done" and not {"ctrl", "alt", "meta"} & set(modifiers):
+            getattr(self, CARD_ASIDE_KEYS[codepoint])()
             return True
         if self.phase == "question" and key in (KEY_SPACE, KEY_ENTER, KEY_NUMPAD_ENTER):
             widget = self.answer_widget
@@ -303,6 +398,23 @@ class StudyScreen(AppScreen):
                 self.rate(self.suggested or Rating.GOOD)
                 return True
         return False
+
+
+def fitted_font(lines: Sequence[str], font_size: float, room: float) -> float:
+    """`font_size`, or smaller (not below `MIN_FITTED_FONT`) so the widest bold line fits `room`."""
+    needed = max((CoreLabel(font_size=font_size, bold=True).get_extents(line)[0] for line in lines), default=0)
+    if needed <= room or room <= 0:
+        return font_size
+    return max(font_size * room / needed, min(font_size, dp(MIN_FITTED_FONT)))
+
+
+def undo_notice(undone: Undone) -> str:
+    """"Undid Good on What reverses an opioid…": what Undo took back, and on which card."""
+    action = RATING_NAMES[undone.rating] if undone.rating is not None else UNDONE_ACTIONS.get(undone.action, undone.action)
+    return f"Undid {action} on “{first_words(undone.card.face.prompt)}”"
+
+
+UNDONE_ACTIONS = {"bury": "Bury", "suspend": "Suspend"}
 
 
 load_kv_once(__file__)
