@@ -228,3 +228,16 @@ def test_answering_within_daily_limits_counts_cards_only_once(small: Collection,
         assert session.counts() == StudySession(small).counts()  # which counts afresh
     assert answered.count(queue) == (3 if queue == "new" else 2)
     assert len(counted) == 1 + len(answered)  # once for this session, once for each fresh one
+
+
+def test_leaving_a_session_folds_its_answers_once_and_an_idle_one_not_at_all(small: Collection, monkeypatch: pytest.MonkeyPatch) -> None:
+    folds: list[bool] = []
+    monkeypatch.setattr(small, "checkpoint", lambda: folds.append(True) or True)
+    session = StudySession(small)
+    session.end()  # nothing answered: nothing to fold
+    assert folds == []
+    assert session.next_card() is not None
+    session.answer(Rating.GOOD)
+    session.end()  # the learner leaves mid-session
+    session.end()
+    assert folds == [True]

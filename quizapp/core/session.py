@@ -206,10 +206,16 @@ class StudySession:
         """The card to show now, or None when nothing is left for today."""
         candidate = self._pick()
         self.current = self._study_card(candidate.key) if candidate else None
-        if self.current is None and self.summary.answered != self._answered_when_folded:
-            self.collection.store.checkpoint()  # the end of the session (raises StoreError in words)
-            self._answered_when_folded = self.summary.answered
+        if self.current is None:
+            self.end()
         return self.current
+
+    def end(self) -> None:
+        """The session ends (nothing left, or the learner leaves): fold its answers into the
+        database file, once for the answers since the last time (raises StoreError in words)."""
+        if self.summary.answered != self._answered_when_folded:
+            self.collection.checkpoint()
+            self._answered_when_folded = self.summary.answered
 
     def _pick(self) -> Candidate | None:
         collection = self.collection

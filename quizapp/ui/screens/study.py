@@ -268,6 +268,9 @@ class StudyScreen(AppScreen):
 
     def on_leave(self, *_args: Any) -> None:
         self.app.speech.stop()
+        session = getattr(self, "session", None)
+        if session is not None:
+            session.end()  # leaving mid-session ends it too: its answers reach the database file
 
     def rate(self, rating: Rating) -> None:
         if self.phase != "answer":
