@@ -511,3 +511,28 @@ def test_i_was_right_turns_the_again_it_counted_as_review_into_good(drugs: Colle
     quiz.accept_as_right(0)
     history = drugs.history(("drugs", "narcan", 0))
     assert [(entry.rating, entry.kind) for entry in history] == [(int(Rating.GOOD), "quiz")]
+
+
+REASONS_AND_ACTIONS = """\
+format: 1
+deck: {id: kinds, version: 1, title: Kinds of answer}
+cards:
+  - {id: why-back, type: basic, front: Why can an overdose come back after naloxone?, back: Naloxone wears off before the opioid does.}
+  - {id: why-watch, type: basic, front: Why watch someone for hours after naloxone?, back: Their breathing can slow down again later.}
+  - {id: why-help, type: basic, front: Why get medical care after they recover?, back: The drug can still be working in their body.}
+  - {id: first, type: basic, front: What do you do first in an overdose?, back: Call emergency services right away.}
+  - {id: count, type: basic, front: What share of people who use heroin become addicted?, back: About 1 in 4}
+  - {id: class, type: basic, front: What class of drug is heroin?, back: An opioid}
+"""
+
+
+def test_a_reason_is_never_offered_as_a_wrong_answer_to_an_action_nor_a_number_to_a_name() -> None:
+    for seed in range(20):
+        questions = every_question(CHOICE, deck(REASONS_AND_ACTIONS), seed=seed)
+        why = questions.get("why-back")
+        if why is not None:
+            assert "Call emergency services right away." not in why.options
+            assert set(why.options) <= {"Naloxone wears off before the opioid does.", "Their breathing can slow down again later.", "The drug can still be working in their body."}
+        for name in ("first", "class"):
+            if name in questions:
+                assert "About 1 in 4" not in questions[name].options

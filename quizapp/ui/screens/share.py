@@ -51,7 +51,7 @@ from quizapp.ui.tasks import TaskScreen, counted
 from quizapp.ui.widgets import Panel, load_kv_once
 
 SHARE_FOLDER = "class-share"  # in the data folder; its reports go beside it, in class-share-reports
-HARDEST_SHOWN = 10  # per deck; `quizapp class-report` prints them all
+HARDEST_SHOWN = 10  # per deck: the cards a teacher goes over in class
 NOTICE_POLL_SECONDS = 1.0  # how often a running share's notices are read (a cheap call)
 
 
@@ -140,7 +140,6 @@ def hard_card_row(row: HardCard) -> HardCardRow:
 class ShareScreen(TaskScreen):
     sharing = BooleanProperty(False)
     class_summary = StringProperty()
-    share_folder_text = StringProperty()
     can_browse = BooleanProperty(True)
     app_package_text = StringProperty()
 
@@ -158,7 +157,6 @@ class ShareScreen(TaskScreen):
         self._notice_poll: Any = None
         self._picker: DeckFilePicker | None = None
         self.app_package: Path | None = None  # an Android package the teacher chose to offer
-        self.share_folder_text = str(self.share_folder)
         self.app.bind(on_stop=self._stop_on_app_stop)
 
     @property
@@ -366,7 +364,7 @@ class ShareScreen(TaskScreen):
             for row in deck.rows[:HARDEST_SHOWN]:
                 box.add_widget(hard_card_row(row))
             if len(deck.rows) > HARDEST_SHOWN:
-                box.add_widget(Factory.Muted(text=f"and {len(deck.rows) - HARDEST_SHOWN} more: quizapp class-report {deck.deck_id}"))
+                box.add_widget(Factory.Muted(text=f"and {counted(len(deck.rows) - HARDEST_SHOWN, 'card')} the class missed less often"))
 
 
     # -- one learner's reports -------------------------------------------------------------------------
