@@ -171,7 +171,12 @@ def test_students_compare_the_words_and_the_teacher_sees_refusals_and_frees_or_d
         assert refused.value.status == 409
         run_until(lambda: "already used by another learner" in panel.notices_text, timeout=5)  # polled while sharing
         assert panel.ids.notices_label.text.startswith("Refused lately:\n")
-        ui.tap(panel.ids.clear_notices_button)
+        # A person taps the button once it is drawn: its label is measured a frame or two after
+        # the notice arrives, and the page grows under it then.
+        clear = panel.ids.clear_notices_button
+        run_until(lambda: clear.height > 0 and clear.texture_size[0] > 0, timeout=5)
+        pump(3)
+        ui.tap(clear)
         assert panel.notices_text == ""
 
         run_until(lambda: [row.nickname for row in share.ids.learner_list.children] == ["Ana"], timeout=10)

@@ -73,7 +73,7 @@ class Driver:
             x, y = self._scrolled_into_view(widget, scroll)
         else:
             x, y = widget.to_window(*widget.center)
-        assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is outside the window"
+        assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is outside the window at ({x:.0f}, {y:.0f}), size {widget.size}"
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         touch.touch_up()
@@ -84,7 +84,7 @@ class Driver:
         """Where the widget's centre is once it stands still in view: a layout that finishes a
         frame later (a panel filled by a worker thread) can still move it after scrolling."""
         last = None
-        for _ in range(10):
+        for _ in range(30):  # a loaded machine can take many frames to finish a growing page
             scroll.scroll_to(widget, animate=False)  # waits a frame if a layout is pending
             pump(1)
             now = widget.to_window(*widget.center)
